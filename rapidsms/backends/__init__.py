@@ -1,0 +1,1 @@
+"""Backends connect the router to gateways; one subpackage per gateway."""

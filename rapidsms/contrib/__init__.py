@@ -1,0 +1,1 @@
+"""SMS apps that ship with RapidSMS."""

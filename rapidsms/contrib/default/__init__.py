@@ -1,0 +1,1 @@
+"""Answers messages no other app handled with ``DEFAULT_RESPONSE``. Install it last."""

@@ -1,0 +1,1 @@
+"""Handlers that answer ``echo <text>`` and ``ping``: a quick check that a route works."""

@@ -1,0 +1,19 @@
+"""``ping``: replies ``pong``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rapidsms.contrib.handlers.handlers.base import BaseHandler
+from rapidsms.messages.incoming import IncomingMessage
+
+
+class PingHandler(BaseHandler):
+    """Answer the exact message ``ping`` (case and spacing count) with ``pong``."""
+
+    @classmethod
+    def dispatch(cls, router: Any, msg: IncomingMessage) -> bool:
+        if msg.text == "ping":
+            msg.respond("pong")
+            return True
+        return False

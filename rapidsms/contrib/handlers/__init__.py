@@ -1,0 +1,12 @@
+"""Handlers: small classes that answer messages matching a keyword or a pattern.
+
+Add ``"rapidsms.contrib.handlers"`` to ``INSTALLED_APPS`` and list the handler
+classes in ``RAPIDSMS_HANDLERS``.
+"""
+
+from rapidsms.contrib.handlers.exceptions import HandlerError
+from rapidsms.contrib.handlers.handlers.base import BaseHandler
+from rapidsms.contrib.handlers.handlers.keyword import KeywordHandler
+from rapidsms.contrib.handlers.handlers.pattern import PatternHandler
+
+__all__ = ["BaseHandler", "KeywordHandler", "PatternHandler", "HandlerError"]

@@ -1,0 +1,1 @@
+"""The handler base classes."""

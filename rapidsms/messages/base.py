@@ -1,0 +1,108 @@
+"""The message base class shared by incoming and outgoing messages."""
+
+from __future__ import annotations
+
+import uuid
+import warnings
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rapidsms.models import Connection, Contact
+
+
+def _as_connection_list(connections: Any) -> list:
+    """Return ``connections`` as a list; a single connection becomes a list of one.
+
+    RapidSMS 2.x kept whatever it was given, so a bare ``Connection`` slipped
+    through and failed later when the router iterated it.
+    """
+    if connections is None:
+        return []
+    if hasattr(connections, "identity") and hasattr(connections, "backend"):
+        return [connections]
+    return list(connections)
+
+
+class MessageBase:
+    """A text with the connections it came from or goes to.
+
+    ``text`` is the message; ``raw_text`` keeps the text as first given, for
+    apps that rewrite ``text`` in the ``parse`` phase. ``fields`` carries
+    arbitrary metadata (a gateway's message id is ``fields["external_id"]``).
+    """
+
+    def __init__(
+        self,
+        connections: Any = None,
+        text: str | None = None,
+        id_: str | None = None,
+        in_response_to: MessageBase | None = None,
+        fields: dict[str, Any] | None = None,
+        connection: Connection | None = None,
+    ) -> None:
+        if text is None:
+            raise TypeError(f"{type(self).__name__} requires a text.")
+        if connection is not None:
+            warnings.warn(
+                "The connection= argument is deprecated; pass connections=[connection].",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            connections = [connection]
+        #: a unique ID for this message
+        self.id: str = id_ or self.generate_id()
+        #: the connections this message was received from or is sent to
+        self.connections: list = _as_connection_list(connections)
+        #: the message
+        self.text: str = text
+        #: the original text, kept when an app rewrites ``text``
+        self.raw_text: str = text
+        #: arbitrary metadata
+        self.fields: dict[str, Any] = dict(fields) if fields else {}
+        #: the message this one answers, if any
+        self.in_response_to: MessageBase | None = in_response_to
+        #: set once the router has passed the message to every app
+        self.processed: bool = False
+        #: set when an app handled the message; the ``default`` phase is then skipped
+        self.handled: bool = False
+
+    @staticmethod
+    def generate_id() -> str:
+        """Return a random unique id for a message."""
+        return uuid.uuid4().hex
+
+    @property
+    def connection(self) -> Connection | None:
+        """The first connection (deprecated: use ``connections``)."""
+        warnings.warn(
+            "MessageBase.connection is deprecated; use connections[0].",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.connections[0] if self.connections else None
+
+    @property
+    def contact(self) -> Contact | None:
+        """The first connection's contact (deprecated)."""
+        warnings.warn(
+            "MessageBase.contact is deprecated; use connections[0].contact.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.connections[0].contact if self.connections else None
+
+    @property
+    def peer(self) -> str | None:
+        """The first connection's identity (deprecated)."""
+        warnings.warn(
+            "MessageBase.peer is deprecated; use connections[0].identity.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.connections[0].identity if self.connections else None
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self.text}>"

@@ -1,0 +1,41 @@
+"""Messages sent through a backend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from rapidsms.messages.base import MessageBase
+
+
+class OutgoingMessage(MessageBase):
+    """A message on its way out through one or more backends."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        sent_at = kwargs.pop("sent_at", None)
+        super().__init__(*args, **kwargs)
+        # RapidSMS 2.x stores the creation time under this odd name; kept as is.
+        self.received_at = sent_at or timezone.now()
+
+    def extra_backend_context(self) -> dict[str, Any]:
+        """Return the metadata passed to the backends with this message.
+
+        A reply carries the id of the message it answers and, when the
+        gateway gave one, that message's ``external_id``.
+        """
+        context: dict[str, Any] = {}
+        original = self.in_response_to
+        if original is not None:
+            context["in_response_to"] = original.id
+            external_id = original.fields.get("external_id")
+            if external_id:
+                context["external_id"] = external_id
+        return context
+
+    def send(self) -> OutgoingMessage:
+        """Send this message through the router, keeping its id, fields and reply link."""
+        from rapidsms.router import get_router
+
+        get_router().send_outgoing(self)
+        return self

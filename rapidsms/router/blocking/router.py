@@ -1,0 +1,392 @@
+"""``BlockingRouter``: runs the phases and the sends in the calling thread."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import warnings
+from collections.abc import Iterable
+from typing import Any
+
+from django.apps import apps as django_apps
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
+from django.utils.module_loading import import_string
+
+from rapidsms.apps.base import AppBase
+from rapidsms.backends.base import BackendBase
+from rapidsms.conf import get_setting
+from rapidsms.errors import MessageSendingError
+from rapidsms.messages.incoming import IncomingMessage
+from rapidsms.messages.outgoing import OutgoingMessage
+
+logger = logging.getLogger("rapidsms.router")
+
+
+class BackendConfigurationError(ImproperlyConfigured, ValueError):
+    """A backend cannot be loaded. A ``ValueError`` too, as in RapidSMS 2.x."""
+
+
+class BlockingRouter:
+    """Route messages through the apps and out through the backends, synchronously.
+
+    Built once per process by :func:`rapidsms.router.get_router`. ``apps`` is a
+    list of Django app names or ``AppBase`` subclasses (default: every
+    installed Django app that has an SMS app); ``backends`` is a dict shaped
+    like ``INSTALLED_BACKENDS`` (default: that setting).
+
+    Incoming: ``receive_incoming(msg)`` runs the phases ``filter``, ``parse``,
+    ``handle``, ``default`` and ``cleanup`` over the apps, then sends the
+    replies the apps queued. Outgoing: ``send_outgoing(msg)`` runs
+    ``outgoing`` over the apps in reverse order, then makes one
+    ``backend.send()`` call per backend.
+    """
+
+    incoming_phases: tuple[str, ...] = ("filter", "parse", "handle", "default", "cleanup")
+    outgoing_phases: tuple[str, ...] = ("outgoing",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.apps: list[AppBase] = []
+        self.backends: dict[str, BackendBase] = {}
+        self._phase_table: dict[str, list[AppBase]] = {}
+        self._phase_table_key: tuple[int, int] | None = None
+        app_names = kwargs.pop("apps", None)
+        if app_names is None:
+            app_names = [config.name for config in django_apps.get_app_configs()]
+        backends = kwargs.pop("backends", None)
+        if backends is None:
+            backends = get_setting("INSTALLED_BACKENDS")
+        for name in app_names:
+            try:
+                self.add_app(name)
+            except Exception:
+                # The system checks report the cause; the router still serves the other apps.
+                logger.exception("Failed to add app %s to the router; it will not see messages.", name)
+        if not isinstance(backends, dict):
+            raise ImproperlyConfigured(
+                "INSTALLED_BACKENDS must be a dict of {name: {'ENGINE': 'dotted.path', ...}}, "
+                f"not {type(backends).__name__}."
+            )
+        for name, conf in backends.items():
+            if not isinstance(conf, dict) or "ENGINE" not in conf:
+                raise ImproperlyConfigured(
+                    f"INSTALLED_BACKENDS[{name!r}] must be a dict with an 'ENGINE' key naming "
+                    "a backend class, e.g. {'ENGINE': 'rapidsms.backends.database.DatabaseBackend'}."
+                )
+            options = dict(conf)
+            engine = options.pop("ENGINE")
+            self.add_backend(name, engine, options)
+
+    # Building the router -------------------------------------------------
+
+    def add_app(self, module_name: str | type[AppBase]) -> AppBase | None:
+        """Add the SMS app of a Django app (a dotted name) or an ``AppBase`` subclass.
+
+        Return the app instance, or ``None`` when the Django app has no SMS app.
+        """
+        if isinstance(module_name, str):
+            cls = AppBase.find(module_name)
+            if cls is None:
+                return None
+        else:
+            cls = module_name
+        app = cls(self)
+        self.apps.append(app)
+        return app
+
+    def get_app(self, module_name: str | type[AppBase]) -> AppBase | None:
+        """Return the loaded instance of an app.
+
+        Return ``None`` when the Django app has no SMS app; raise ``KeyError``
+        when it has one that this router did not load.
+        """
+        cls = AppBase.find(module_name) if isinstance(module_name, str) else module_name
+        if cls is None:
+            return None
+        for app in self.apps:
+            if type(app) is cls:
+                return app
+        raise KeyError(f"The app {module_name} is not loaded in this router.")
+
+    def add_backend(
+        self,
+        name: str,
+        module_name: str | type[BackendBase],
+        config: dict[str, Any] | None = None,
+    ) -> BackendBase:
+        """Build backend ``name`` from a dotted class path or class and its options."""
+        cls: Any = module_name
+        if isinstance(module_name, str):
+            try:
+                cls = import_string(module_name)
+            except ImportError as exc:
+                raise BackendConfigurationError(
+                    f"INSTALLED_BACKENDS[{name!r}]['ENGINE'] = {module_name!r} cannot be "
+                    f"imported: {exc}"
+                ) from exc
+        if not (inspect.isclass(cls) and issubclass(cls, BackendBase)):
+            raise BackendConfigurationError(
+                f"INSTALLED_BACKENDS[{name!r}]['ENGINE'] = {module_name!r} is not a "
+                "subclass of rapidsms.backends.base.BackendBase."
+            )
+        options = {str(key).lower(): value for key, value in (config or {}).items()}
+        backend = cls(self, name, **options)
+        self.backends[name] = backend
+        return backend
+
+    def phase_apps(self, phase: str) -> list[AppBase]:
+        """Return the apps that implement ``phase``, in calling order.
+
+        Apps that keep ``AppBase``'s empty method are left out, which makes a
+        phase nobody implements free.
+        """
+        key = (id(self.apps), len(self.apps))
+        if key != self._phase_table_key:
+            self._phase_table = {}
+            self._phase_table_key = key
+        apps = self._phase_table.get(phase)
+        if apps is None:
+            base_method = getattr(AppBase, phase, None)
+            apps = [
+                app
+                for app in self.apps
+                if phase in vars(app) or getattr(type(app), phase, None) is not base_method
+            ]
+            if phase in self.outgoing_phases:
+                apps.reverse()
+            self._phase_table[phase] = apps
+        return apps
+
+    # Incoming -------------------------------------------------------------
+
+    def check_incoming(self, text: Any, connection: Any) -> None:
+        """Refuse what cannot be routed, with an error that names the problem."""
+        if text is None or (isinstance(text, str) and not text):
+            logger.warning("Refused an incoming message with no text from %r.", connection)
+            raise ValueError("receive() needs a non-empty text; got %r." % (text,))
+        if not isinstance(text, str):
+            logger.warning("Refused an incoming message whose text is %s.", type(text).__name__)
+            raise ValueError(f"receive() needs the text as str, not {type(text).__name__}.")
+        if connection is None or not hasattr(connection, "backend"):
+            logger.warning("Refused incoming message %r: no connection.", text[:40])
+            raise ValueError(
+                "receive() needs a Connection; find one with "
+                "rapidsms.router.lookup_connections(backend, [identity])."
+            )
+        backend_name = connection.backend.name
+        if backend_name not in self.backends:
+            logger.warning(
+                "Refused incoming message from %s: backend %r is not in INSTALLED_BACKENDS.",
+                connection.identity,
+                backend_name,
+            )
+            raise MessageSendingError(
+                f"Backend {backend_name!r} is not configured in INSTALLED_BACKENDS, so a "
+                "message from it could not be answered.",
+                failed_identities=[connection.identity],
+                backend=backend_name,
+                retryable=False,
+            )
+
+    def new_incoming_message(
+        self, text: str, connections: Any, class_: type = IncomingMessage, **kwargs: Any
+    ) -> IncomingMessage:
+        """Build an incoming message of ``class_``."""
+        return class_(connections=connections, text=text, **kwargs)
+
+    def receive_incoming(self, msg: IncomingMessage) -> None:
+        """Process ``msg`` now: run the phases and send its replies."""
+        self.process_incoming(msg)
+
+    def process_incoming(self, msg: IncomingMessage) -> None:
+        """Run the incoming phases, then send every queued reply."""
+        continue_sending = self.process_incoming_phases(msg)
+        if continue_sending is False:
+            return
+        for response in msg.responses:
+            self.send_response(msg, response)
+
+    def process_incoming_phases(self, msg: IncomingMessage) -> bool:
+        """Run the incoming phases over the apps; return ``False`` to send no replies."""
+        for phase in self.incoming_phases:
+            if phase == "default" and msg.handled:
+                continue
+            for app in self.phase_apps(phase):
+                result = self._call_phase(app, phase, msg)
+                if result is True:
+                    if phase == "filter":
+                        logger.info("Message %s was filtered by %s.", msg.id, app.name)
+                        msg.processed = True
+                        return True
+                    if phase == "handle":
+                        msg.handled = True
+                        break
+                    if phase == "default":
+                        break
+        msg.processed = True
+        return True
+
+    def send_response(self, msg: IncomingMessage, response: dict[str, Any]) -> None:
+        """Send one reply queued with ``msg.respond()``; log a failure, never raise it.
+
+        A failed reply must not stop the other replies to the same message.
+        """
+        context = dict(response)
+        try:
+            reply = self.new_outgoing_message(**context)
+            self.send_outgoing(reply)
+        except MessageSendingError:
+            pass  # already logged with its backend and identities
+        except Exception:
+            logger.exception("Could not send a reply to message %s.", msg.id)
+
+    def _call_phase(self, app: AppBase, phase: str, msg: Any) -> Any:
+        try:
+            return getattr(app, phase)(msg)
+        except Exception:
+            logger.exception(
+                "App %s raised an exception in the %s phase for message %s (%r); "
+                "the other apps still get the message.",
+                app.name,
+                phase,
+                msg.id,
+                msg.text[:40],
+            )
+            return None
+
+    # Outgoing -------------------------------------------------------------
+
+    def new_outgoing_message(
+        self, text: str, connections: Any, class_: type = OutgoingMessage, **kwargs: Any
+    ) -> OutgoingMessage:
+        """Build an outgoing message of ``class_``."""
+        return class_(connections=connections, text=text, **kwargs)
+
+    def send_outgoing(self, msg: OutgoingMessage) -> None:
+        """Run the outgoing phase and send ``msg`` through its backends."""
+        self.process_outgoing(msg)
+
+    def process_outgoing(self, msg: OutgoingMessage) -> None:
+        """Send ``msg`` unless an app cancelled it."""
+        if self.process_outgoing_phases(msg):
+            self.backend_preparation(msg)
+
+    def process_outgoing_phases(self, msg: OutgoingMessage) -> bool:
+        """Run ``outgoing`` over the apps in reverse order; ``False`` if one cancelled."""
+        for app in self.phase_apps("outgoing"):
+            if self._call_phase(app, "outgoing", msg) is False:
+                logger.info("App %s cancelled outgoing message %s.", app.name, msg.id)
+                return False
+        msg.processed = True
+        return True
+
+    def group_outgoing_identities(self, msg: OutgoingMessage) -> dict[str, list[str]]:
+        """Return ``{backend name: [identity, ...]}`` for the message's connections.
+
+        An identity appears once per backend even if it is listed twice, so
+        nobody gets the same message twice.
+        """
+        groups: dict[str, list[str]] = {}
+        connections = msg.connections
+        if isinstance(connections, QuerySet):
+            pairs: Iterable = connections.values_list("backend__name", "identity")
+        else:
+            pairs = ((conn.backend.name, conn.identity) for conn in connections)
+        seen: set[tuple[str, str]] = set()
+        for backend_name, identity in pairs:
+            if (backend_name, identity) in seen:
+                continue
+            seen.add((backend_name, identity))
+            groups.setdefault(backend_name, []).append(identity)
+        return groups
+
+    def backend_preparation(self, msg: OutgoingMessage) -> None:
+        """Make one ``send()`` call per backend; raise one error for all failures.
+
+        Every backend is tried even when an earlier one fails.
+        """
+        context = msg.extra_backend_context()
+        failures: list[MessageSendingError] = []
+        for backend_name, identities in self.group_outgoing_identities(msg).items():
+            try:
+                self.send_to_backend(backend_name, msg.id, msg.text, identities, context)
+            except MessageSendingError as exc:
+                failures.append(exc)
+        if failures:
+            raise combine_failures(failures)
+
+    def send_to_backend(
+        self,
+        backend_name: str,
+        id_: str,
+        text: str,
+        identities: list[str],
+        context: dict[str, Any],
+    ) -> None:
+        """Send through one backend; raise ``MessageSendingError`` on failure (logged)."""
+        backend = self.backends.get(backend_name)
+        if backend is None:
+            logger.error(
+                "Message %s was not sent to %s: backend %r is not in INSTALLED_BACKENDS.",
+                id_,
+                ", ".join(identities),
+                backend_name,
+            )
+            raise MessageSendingError(
+                f"Router is not configured with the {backend_name!r} backend; add it to "
+                "INSTALLED_BACKENDS.",
+                failed_identities=identities,
+                backend=backend_name,
+                retryable=False,
+            )
+        try:
+            backend.send(id_=id_, text=text, identities=identities, context=context)
+        except MessageSendingError as exc:
+            if not exc.failed_identities:
+                exc.failed_identities = list(identities)
+            exc.backend = exc.backend or backend_name
+            logger.error(
+                "Backend %s failed to send message %s to %s: %s",
+                backend_name,
+                id_,
+                ", ".join(exc.failed_identities),
+                exc.message,
+            )
+            raise
+        except Exception as exc:
+            logger.exception("%s encountered an error while sending message %s.", backend_name, id_)
+            raise MessageSendingError(
+                f"{backend_name} encountered an error while sending: {exc}",
+                failed_identities=identities,
+                backend=backend_name,
+            ) from exc
+
+    # Deprecated RapidSMS 1.x entry points -----------------------------------
+
+    def incoming(self, msg: IncomingMessage) -> None:
+        """Deprecated: use :meth:`receive_incoming`."""
+        warnings.warn("Router.incoming() is deprecated; use receive_incoming().",
+                      DeprecationWarning, stacklevel=2)
+        self.receive_incoming(msg)
+
+    def outgoing(self, msg: OutgoingMessage) -> None:
+        """Deprecated: use :meth:`send_outgoing`."""
+        warnings.warn("Router.outgoing() is deprecated; use send_outgoing().",
+                      DeprecationWarning, stacklevel=2)
+        self.send_outgoing(msg)
+
+
+def combine_failures(failures: list[MessageSendingError]) -> MessageSendingError:
+    """Return one ``MessageSendingError`` for the failures of several backends."""
+    if len(failures) == 1:
+        return failures[0]
+    failed: list[str] = []
+    for failure in failures:
+        failed.extend(failure.failed_identities)
+    combined = MessageSendingError(
+        "Sending failed on several backends: " + "; ".join(str(f) for f in failures),
+        failed_identities=failed,
+        retryable=all(f.retryable for f in failures) if failures else None,
+    )
+    combined.errors = failures  # type: ignore[attr-defined]
+    return combined

@@ -1,0 +1,22 @@
+"""Signal receivers of the core."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+#: Settings the router is built from: a change rebuilds it.
+ROUTER_SETTINGS = frozenset(
+    {"RAPIDSMS_ROUTER", "INSTALLED_BACKENDS", "INSTALLED_APPS", "RAPIDSMS_HANDLERS"}
+)
+
+
+@receiver(setting_changed)
+def reset_router_on_setting_change(setting: str, **kwargs: Any) -> None:
+    """Rebuild the router after a setting it was built from changes (tests)."""
+    if setting in ROUTER_SETTINGS:
+        from rapidsms.router.api import reset_router
+
+        reset_router()

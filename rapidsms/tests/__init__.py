@@ -1,0 +1,1 @@
+"""Test tools shipped to app authors: the harness and the pytest plugin."""

@@ -1,0 +1,95 @@
+"""Settings of the project's own test suite.
+
+``DATABASE_URL`` (``postgres://user@host:port/name``) runs the suite on
+PostgreSQL; without it the suite uses an in-memory SQLite database.
+"""
+
+import os
+from urllib.parse import unquote, urlparse
+
+SECRET_KEY = "tests-only-not-secret"
+DEBUG = False
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en"
+ROOT_URLCONF = "tests.urls"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+
+
+def database_from_url(url: str) -> dict:
+    """Return a Django DATABASES entry for a ``postgres://`` or ``sqlite://`` URL."""
+    parsed = urlparse(url)
+    if parsed.scheme in ("postgres", "postgresql"):
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parsed.path.lstrip("/")) or "test",
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname or "127.0.0.1",
+            "PORT": str(parsed.port or 5432),
+            "TEST": {"NAME": "test_rapidsms"},
+        }
+    if parsed.scheme == "sqlite":
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": parsed.path or ":memory:"}
+    raise ValueError(f"DATABASE_URL scheme {parsed.scheme!r} is not supported by the tests.")
+
+
+DATABASES = {
+    "default": database_from_url(os.environ["DATABASE_URL"])
+    if os.environ.get("DATABASE_URL")
+    else {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
+}
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django_tables2",
+    "rapidsms",
+    "rapidsms.backends.database",
+    "rapidsms.contrib.handlers",
+    "rapidsms.contrib.echo",
+    "rapidsms.contrib.default",
+]
+
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+INSTALLED_BACKENDS = {
+    "message_tester": {"ENGINE": "rapidsms.backends.database.DatabaseBackend"},
+}
+
+RAPIDSMS_HANDLERS = [
+    "rapidsms.contrib.echo.handlers.echo.EchoHandler",
+    "rapidsms.contrib.echo.handlers.ping.PingHandler",
+]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"null": {"class": "logging.NullHandler"}},
+    "loggers": {"rapidsms": {"handlers": ["null"], "level": "DEBUG", "propagate": True}},
+}
