@@ -1,0 +1,55 @@
+"""The README's example app and its test must work as printed."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def readme_files() -> dict[str, str]:
+    """Return {relative path: code} for each README code block that starts with a path comment."""
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
+    files = {}
+    for block in blocks:
+        first, _, rest = block.partition("\n")
+        if first.startswith("# ") and first.endswith(".py"):
+            files[first[2:].strip()] = rest
+    return files
+
+
+def test_readme_example_app_passes_its_own_test(tmp_path):
+    files = readme_files()
+    assert set(files) == {"clinic/app.py", "clinic/tests.py"}
+    (tmp_path / "clinic").mkdir()
+    (tmp_path / "clinic" / "__init__.py").write_text("")
+    for name, code in files.items():
+        (tmp_path / name).write_text(code)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--ds=tests.settings",
+         "--rootdir", str(tmp_path), "-c", os.devnull, str(tmp_path / "clinic" / "tests.py")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+
+
+def test_readme_example_fails_when_the_reply_is_wrong(tmp_path):
+    files = readme_files()
+    (tmp_path / "clinic").mkdir()
+    (tmp_path / "clinic" / "__init__.py").write_text("")
+    (tmp_path / "clinic" / "app.py").write_text(files["clinic/app.py"].replace("8:00", "9:00"))
+    (tmp_path / "clinic" / "tests.py").write_text(files["clinic/tests.py"])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--ds=tests.settings",
+         "--rootdir", str(tmp_path), "-c", os.devnull, str(tmp_path / "clinic" / "tests.py")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode != 0
+    assert "expected +15550001 <" in result.stdout
