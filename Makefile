@@ -26,7 +26,7 @@ install: $(STAMP)
 
 demo: install
 	cd example && ../$(BIN)/python manage.py migrate --noinput
-	cd example && ../$(BIN)/python manage.py demo_setup
+	cd example && ../$(BIN)/python manage.py demo_setup --url http://$(DEMO_ADDR)/
 	cd example && ../$(BIN)/python manage.py runserver $(DEMO_ADDR)
 
 test: install

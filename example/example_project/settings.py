@@ -1,0 +1,119 @@
+"""Settings of the example project.
+
+A demo for one person on one machine: ``DEBUG`` is on, the secret key is
+public and the database is a SQLite file. Do not deploy these settings.
+
+Environment variables:
+
+``EXAMPLE_DB_PATH``
+    Where the SQLite database lives (default: ``db.sqlite3`` beside
+    ``manage.py``). The tests point it at a temporary file.
+``EXAMPLE_SECRET_KEY``
+    Overrides the demo's public secret key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = os.environ.get("EXAMPLE_SECRET_KEY", "demo-only-this-key-is-public")
+DEBUG = True
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tables2",
+    "rapidsms",
+    "rapidsms.backends.database",
+    "rapidsms.contrib.handlers",
+    "rapidsms.contrib.echo",
+    "supplies",
+    # Last, so it answers only what no other app understood.
+    "rapidsms.contrib.default",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "example_project.urls"
+WSGI_APPLICATION = "example_project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("EXAMPLE_DB_PATH") or BASE_DIR / "db.sqlite3",
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+
+# The demo's only login page is the admin's.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "/"
+
+# RapidSMS ------------------------------------------------------------------
+
+PROJECT_NAME = "RapidSMS demo"
+
+INSTALLED_BACKENDS = {
+    # Stores what it would send in a table; the home page's message tester reads it.
+    "message_tester": {"ENGINE": "rapidsms.backends.database.DatabaseBackend"},
+}
+
+RAPIDSMS_HANDLERS = [
+    "rapidsms.contrib.echo.handlers.echo.EchoHandler",
+    "rapidsms.contrib.echo.handlers.ping.PingHandler",
+    "supplies.handlers.help.HelpHandler",
+]
+
+# Print the router's and the apps' log lines on the terminal that runs the server.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "loggers": {
+        "rapidsms": {"handlers": ["console"], "level": "DEBUG", "propagate": False},
+        "supplies": {"handlers": ["console"], "level": "DEBUG", "propagate": False},
+    },
+}

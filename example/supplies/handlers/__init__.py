@@ -1,0 +1,1 @@
+"""Handlers of the supplies app, listed in ``RAPIDSMS_HANDLERS``."""

@@ -1,0 +1,135 @@
+"""Tests of the supplies app, the RapidSMS 2.x way: ``python manage.py test supplies``.
+
+They route through every SMS app of the example project (handlers, supplies,
+default), as a real message would.
+"""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import TestCase
+
+from rapidsms.backends.database.models import BackendMessage
+from rapidsms.tests.harness import TestScript
+from supplies.app import MAX_COUNT, STOCK_HELP
+from supplies.handlers.help import HELP_TEXT, HelpHandler
+from supplies.models import StockReport
+from supplies.tester import conversation, send_test_message
+
+
+class StockConversationTest(TestScript):
+    strict = True  # a reply the transcript does not expect fails the test
+
+    def test_report_is_recorded_and_confirmed(self) -> None:
+        self.runScript("""
+            +15550001 > stock ors 12
+            +15550001 < Thank you. ORS: 12 in stock.
+            +15550001 > STOCK  ORS   7
+            +15550001 < Thank you. ORS: 7 in stock (last report: 12).
+        """)
+        reports = StockReport.objects.order_by("pk")
+        self.assertEqual([(r.item, r.quantity) for r in reports], [("ORS", 12), ("ORS", 7)])
+        self.assertEqual(reports[0].connection.identity, "+15550001")
+
+    def test_item_of_several_words(self) -> None:
+        self.runScript("""
+            +15550001 > stock vitamin a 30
+            +15550001 < Thank you. VITAMIN A: 30 in stock.
+        """)
+
+    def test_last_report_is_per_phone(self) -> None:
+        self.runScript("""
+            +15550001 > stock zinc 5
+            +15550001 < Thank you. ZINC: 5 in stock.
+            +15550002 > stock zinc 9
+            +15550002 < Thank you. ZINC: 9 in stock.
+        """)
+
+    def test_keyword_alone_explains_the_format(self) -> None:
+        self.runScript(f"""
+            +15550001 > stock
+            +15550001 < {STOCK_HELP}
+        """)
+
+    def test_bad_reports_are_refused_and_not_stored(self) -> None:
+        self.runScript(f"""
+            +15550001 > stock ors
+            +15550001 < Sorry, that report has no count. {STOCK_HELP}
+            +15550001 > stock 12 5
+            +15550001 < Sorry, 12 is not an item name. {STOCK_HELP}
+            +15550001 > stock ors 1000000
+            +15550001 < Sorry, 1000000 is more than {MAX_COUNT}; check the count and send it again.
+            +15550001 > stock {"x" * 41} 3
+            +15550001 < Sorry, item names are at most 40 characters long.
+        """)
+        self.assertFalse(StockReport.objects.exists())
+
+    def test_help(self) -> None:
+        self.runScript(f"""
+            +15550001 > help
+            +15550001 < {HELP_TEXT}
+            +15550001 > Help me please
+            +15550001 < {HELP_TEXT}
+        """)
+
+    def test_other_messages_get_the_default_reply(self) -> None:
+        self.runScript("""
+            +15550001 > stockpile 3
+            +15550001 < Sorry, RapidSMS demo could not understand your message.
+            +15550001 > helpful
+            +15550001 < Sorry, RapidSMS demo could not understand your message.
+        """)
+
+    def test_echo_and_ping_still_work(self) -> None:
+        self.runScript("""
+            +15550001 > echo hi
+            +15550001 < hi
+            +15550001 > ping
+            +15550001 < pong
+        """)
+
+
+class HelpHandlerTest(TestCase):
+    def test_answers_help_only(self) -> None:
+        self.assertEqual(HelpHandler.test("HELP"), [HELP_TEXT])
+        self.assertIs(HelpHandler.test("helper"), False)
+
+
+class MessageTesterTest(TestCase):
+    """The home page's tester, through the project's real router and backend."""
+
+    def test_conversation_holds_the_text_and_the_reply(self) -> None:
+        send_test_message("+15550009", "echo hello there")
+        rows = conversation("+15550009")
+        self.assertEqual(
+            [(row.direction, row.text) for row in rows],
+            [("I", "echo hello there"), ("O", "hello there")],
+        )
+        self.assertEqual(rows[0].name, "message_tester")
+
+    def test_conversation_is_per_number(self) -> None:
+        send_test_message("+15550009", "ping")
+        self.assertEqual(conversation("+15550010"), [])
+        self.assertEqual(BackendMessage.objects.filter(identity="+15550009").count(), 2)
+
+
+class DemoSetupTest(TestCase):
+    def test_creates_the_login_once(self) -> None:
+        call_command("demo_setup", stdout=StringIO())
+        call_command("demo_setup", stdout=StringIO())
+        users = get_user_model().objects.filter(username="demo")
+        self.assertEqual(users.count(), 1)
+        self.assertTrue(users[0].is_superuser)
+        self.assertTrue(users[0].check_password("demo"))
+
+    def test_keeps_a_changed_password(self) -> None:
+        call_command("demo_setup", stdout=StringIO())
+        user = get_user_model().objects.get(username="demo")
+        user.set_password("changed")
+        user.save()
+        call_command("demo_setup", stdout=StringIO())
+        user.refresh_from_db()
+        self.assertTrue(user.check_password("changed"))

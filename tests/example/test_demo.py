@@ -1,0 +1,302 @@
+"""``make demo`` works: the example project's commands and pages, run for real.
+
+Each test runs ``example/manage.py`` in a subprocess, as ``make demo`` does,
+on a temporary SQLite file; the pages are fetched over real HTTP from
+``manage.py runserver`` on a free loopback port.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+EXAMPLE_DIR = Path(__file__).resolve().parents[2] / "example"
+PAGE_TIMEOUT = 10
+_CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def manage(db_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``manage.py <args>`` of the example project on ``db_path``."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=EXAMPLE_DIR,
+        env=example_env(db_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def example_env(db_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    # pytest-django exported the test suite's settings; the example has its own.
+    env["DJANGO_SETTINGS_MODULE"] = "example_project.settings"
+    env["EXAMPLE_DB_PATH"] = str(db_path)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def csrf_token(html: str) -> str:
+    match = _CSRF_TOKEN.search(html)
+    assert match, "no CSRF token in the page:\n" + html
+    return match.group(1)
+
+
+def conversation_rows(db_path: Path, identity: str) -> list[tuple[str, str]]:
+    """Return (direction, text) of the message tester's rows for ``identity``."""
+    with sqlite3.connect(db_path) as db:
+        return db.execute(
+            "SELECT direction, text FROM database_backendmessage "
+            "WHERE name = 'message_tester' AND identity = ? ORDER BY id",
+            (identity,),
+        ).fetchall()
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated example database, as ``make demo``'s first step leaves it."""
+    path = tmp_path_factory.mktemp("example") / "db.sqlite3"
+    result = manage(path, "migrate", "--noinput")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Run ``demo_setup`` and serve the example project; yield its base URL."""
+    result = manage(db_path, "demo_setup")
+    assert result.returncode == 0, result.stdout + result.stderr
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = tmp_path_factory.mktemp("server") / "runserver.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=EXAMPLE_DIR,
+            env=example_env(db_path),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_serving(base_url, process, log_path)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def wait_until_serving(base_url: str, process: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail("runserver exited early:\n" + log_path.read_text())
+        try:
+            requests.get(base_url + "/admin/login/", timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    pytest.fail("runserver did not answer within 30 s:\n" + log_path.read_text())
+
+
+@pytest.fixture(scope="module")
+def demo_session(server: str) -> Iterator[requests.Session]:
+    """A session logged in as demo/demo through the admin's login form."""
+    with requests.Session() as session:
+        login_url = server + "/admin/login/?next=/"
+        page = session.get(login_url, timeout=PAGE_TIMEOUT)
+        assert page.status_code == 200
+        response = session.post(
+            login_url,
+            data={
+                "csrfmiddlewaretoken": csrf_token(page.text),
+                "username": "demo",
+                "password": "demo",
+                "next": "/",
+            },
+            timeout=PAGE_TIMEOUT,
+        )
+        assert response.status_code == 200
+        assert response.url == server + "/", "the login did not land on the home page"
+        yield session
+
+
+def send_test_message(
+    session: requests.Session, server: str, identity: str, text: str
+) -> requests.Response:
+    """Post the home page's form as a person would, following the redirect."""
+    page = session.get(server + "/", timeout=PAGE_TIMEOUT)
+    return session.post(
+        server + "/",
+        data={"csrfmiddlewaretoken": csrf_token(page.text), "identity": identity, "text": text},
+        timeout=PAGE_TIMEOUT,
+    )
+
+
+# The commands -----------------------------------------------------------------
+
+
+def test_check_finds_no_issues(tmp_path: Path) -> None:
+    result = manage(tmp_path / "db.sqlite3", "check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_supplies_has_no_missing_migration(tmp_path: Path) -> None:
+    result = manage(tmp_path / "db.sqlite3", "makemigrations", "supplies", "--check", "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_demo_setup_creates_the_login_once_and_prints_it(db_path: Path) -> None:
+    first = manage(db_path, "demo_setup")
+    second = manage(db_path, "demo_setup")
+    for result in (first, second):
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "http://127.0.0.1:8000/" in result.stdout
+        assert re.search(r"Login\s+demo\n", result.stdout)
+        assert re.search(r"Password\s+demo\n", result.stdout)
+        assert "echo hi" in result.stdout
+    assert "already exists" in second.stdout
+    with sqlite3.connect(db_path) as db:
+        users = db.execute(
+            "SELECT is_superuser, is_staff FROM auth_user WHERE username = 'demo'"
+        ).fetchall()
+    assert users == [(1, 1)]
+
+
+def test_demo_setup_before_migrate_says_what_to_do(tmp_path: Path) -> None:
+    result = manage(tmp_path / "empty.sqlite3", "demo_setup")
+    assert result.returncode != 0
+    assert "Run `python manage.py migrate` first." in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_example_apps_own_tests_pass(tmp_path: Path) -> None:
+    result = manage(tmp_path / "db.sqlite3", "test", "supplies", "--noinput")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"Ran \d+ tests", result.stderr)
+    assert "\nOK" in result.stderr
+
+
+# The pages --------------------------------------------------------------------
+
+
+def test_home_page_needs_a_login(server: str) -> None:
+    response = requests.get(server + "/", allow_redirects=False, timeout=PAGE_TIMEOUT)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/login/?next=/"
+
+
+def test_home_page_lists_the_sms_apps_and_backends(
+    server: str, demo_session: requests.Session
+) -> None:
+    page = session_get(demo_session, server + "/")
+    apps = re.findall(r"<li><strong>(\w+)</strong> <code>([\w.]+)</code></li>", page)
+    assert apps == [
+        ("handlers", "rapidsms.contrib.handlers.app.App"),
+        ("supplies", "supplies.app.SuppliesApp"),
+        ("default", "rapidsms.contrib.default.app.DefaultApp"),
+        ("message_tester", "rapidsms.backends.database.outgoing.DatabaseBackend"),
+    ]
+
+
+def test_style_sheet_is_served(server: str, demo_session: requests.Session) -> None:
+    page = session_get(demo_session, server + "/")
+    href = re.search(r'<link rel="stylesheet" href="([^"]+)">', page).group(1)
+    css = requests.get(server + href, timeout=PAGE_TIMEOUT)
+    assert css.status_code == 200
+    assert ".conversation" in css.text
+
+
+def test_echo_reply_appears_in_the_conversation(
+    server: str, demo_session: requests.Session, db_path: Path
+) -> None:
+    response = send_test_message(demo_session, server, "+1 555 0101", "echo hi")
+    assert response.status_code == 200
+    assert response.url == server + "/?identity=%2B15550101"
+    assert "Conversation with +15550101" in response.text
+    texts = re.findall(r'<span class="text">(.*?)</span>', response.text, re.DOTALL)
+    assert texts == ["echo hi", "hi"]
+    assert conversation_rows(db_path, "+15550101") == [("I", "echo hi"), ("O", "hi")]
+
+
+def test_stock_report_reaches_the_supplies_app(
+    server: str, demo_session: requests.Session, db_path: Path
+) -> None:
+    send_test_message(demo_session, server, "+15550102", "stock ors 12")
+    response = send_test_message(demo_session, server, "+15550102", "stock ors 9")
+    assert "Thank you. ORS: 9 in stock (last report: 12)." in response.text
+    with sqlite3.connect(db_path) as db:
+        reports = db.execute(
+            "SELECT item, quantity FROM supplies_stockreport ORDER BY id"
+        ).fetchall()
+    assert reports == [("ORS", 12), ("ORS", 9)]
+
+
+def test_unknown_text_gets_the_default_reply(server: str, demo_session: requests.Session) -> None:
+    response = send_test_message(demo_session, server, "+15550103", "hello <b>there</b>")
+    assert "Sorry, RapidSMS demo could not understand your message." in response.text
+    # What a sender types is shown as text, never as markup.
+    assert "hello &lt;b&gt;there&lt;/b&gt;" in response.text
+    assert "<b>there</b>" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("identity", "text", "error"),
+    [
+        ("+15550104", "", "This field is required."),
+        ("+15550104", "   ", "This field is required."),
+        ("+15550104", "x" * 1601, "Ensure this value has at most 1600 characters (it has 1601)."),
+        ("not a number", "echo hi", "Enter a phone number of 3 to 15 digits"),
+        ("", "echo hi", "This field is required."),
+        ("+1234567890123456", "echo hi", "Enter a phone number of 3 to 15 digits"),
+    ],
+)
+def test_bad_input_gets_a_form_error_and_sends_nothing(
+    server: str,
+    demo_session: requests.Session,
+    db_path: Path,
+    identity: str,
+    text: str,
+    error: str,
+) -> None:
+    response = send_test_message(demo_session, server, identity, text)
+    assert response.status_code == 200
+    assert response.url == server + "/", "a refused message must not redirect"
+    assert '<ul class="errorlist"' in response.text
+    assert error in response.text
+    assert conversation_rows(db_path, "+15550104") == []
+
+
+def test_longest_text_is_accepted(
+    server: str, demo_session: requests.Session, db_path: Path
+) -> None:
+    text = "echo " + "é" * 1595
+    response = send_test_message(demo_session, server, "+15550105", text)
+    assert response.status_code == 200
+    assert conversation_rows(db_path, "+15550105") == [("I", text), ("O", "é" * 1595)]
+
+
+def session_get(session: requests.Session, url: str) -> str:
+    response = session.get(url, timeout=PAGE_TIMEOUT)
+    assert response.status_code == 200
+    return response.text
