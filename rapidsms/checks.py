@@ -36,9 +36,15 @@ EXAMPLE_BACKENDS = (
 def check_router(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """Check that ``RAPIDSMS_ROUTER`` names an importable router class."""
     setting = get_setting("RAPIDSMS_ROUTER")
+    hint = "Set RAPIDSMS_ROUTER = 'rapidsms.router.blocking.BlockingRouter' (the default)."
+    if inspect.isclass(setting):
+        # get_router() refuses a class; say so at start-up rather than on the first message.
+        path = f"{setting.__module__}.{setting.__qualname__}"
+        return [checks.Error(f"RAPIDSMS_ROUTER is the class {setting.__qualname__}, not its "
+                             "dotted path.", hint=f"Write RAPIDSMS_ROUTER = {path!r}.",
+                             id="rapidsms.E001")]
     if not isinstance(setting, str):
         return []  # a router instance, as the test harness installs
-    hint = "Set RAPIDSMS_ROUTER = 'rapidsms.router.blocking.BlockingRouter' (the default)."
     try:
         router_class = import_string(setting)
     except ImportError as exc:
@@ -98,6 +104,13 @@ def _check_one_backend(name: str, conf: Any) -> list[checks.CheckMessage]:
         return [checks.Error(
             str(exc),
             hint=f"Fix or remove the option in INSTALLED_BACKENDS[{name!r}].",
+            id="rapidsms.E005",
+        )]
+    except Exception as exc:  # a configure() that rejects a value its own way
+        return [checks.Error(
+            f"Backend {name!r} ({cls.__name__}) cannot be built from its options in "
+            f"INSTALLED_BACKENDS: {type(exc).__name__}: {exc}.",
+            hint=f"Fix the option values in INSTALLED_BACKENDS[{name!r}].",
             id="rapidsms.E005",
         )]
     return []

@@ -42,12 +42,12 @@ class MessageSendingError(Exception):
         super().__init__(self.message)
 
     def __str__(self) -> str:
-        parts = [self.message]
+        parts = [self.message.rstrip(". ")]
         if self.backend and self.backend not in self.message:
             parts.append(f"backend: {self.backend}")
         if self.failed_identities:
             parts.append(f"failed identities: {', '.join(map(str, self.failed_identities))}")
-        return "; ".join(parts)
+        return "; ".join(parts) + "."
 
 
 class NoRouterError(MessageSendingError):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 import uuid
 import warnings
 from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
 
 if TYPE_CHECKING:
     from rapidsms.models import Connection, Contact
@@ -20,7 +23,30 @@ def _as_connection_list(connections: Any) -> list:
         return []
     if hasattr(connections, "identity") and hasattr(connections, "backend"):
         return [connections]
+    if isinstance(connections, QuerySet):
+        # The router reads every connection's backend: fetch them in the same
+        # query rather than one query per connection of a bulk send.
+        connections = connections.select_related("backend")
     return list(connections)
+
+
+def _constructor_caller_stacklevel() -> int:
+    """Return the ``stacklevel`` that points a warning in ``MessageBase.__init__`` at its user.
+
+    Subclasses reach ``MessageBase.__init__`` through their own ``__init__``;
+    a fixed stacklevel would blame the subclass instead of the line that
+    passed the deprecated argument.
+    """
+    level = 2
+    frame = sys._getframe(2)  # the caller of MessageBase.__init__
+    while (
+        frame is not None
+        and frame.f_code.co_name == "__init__"
+        and isinstance(frame.f_locals.get("self"), MessageBase)
+    ):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 class MessageBase:
@@ -46,7 +72,7 @@ class MessageBase:
             warnings.warn(
                 "The connection= argument is deprecated; pass connections=[connection].",
                 DeprecationWarning,
-                stacklevel=2,
+                stacklevel=_constructor_caller_stacklevel(),
             )
             connections = [connection]
         #: a unique ID for this message

@@ -97,6 +97,7 @@ def send(text: str, connections: Any, **kwargs: Any) -> OutgoingMessage:
     configured); the other backends still get the message.
     """
     if connections is None:
+        logger.warning("Refused to send %r: no connections.", text)
         raise ValueError("send() needs connections: a Connection, a list or a QuerySet.")
     if not isinstance(connections, Iterable) or hasattr(connections, "identity"):
         connections = [connections]

@@ -15,9 +15,12 @@ class BackendMessage(models.Model):
 
     name = models.CharField(_("backend name"), max_length=255, db_index=True)
     date = models.DateTimeField(_("date"), auto_now_add=True)
-    direction = models.CharField(_("direction"), max_length=1, choices=DIRECTION_CHOICES, db_index=True)
-    message_id = models.CharField(_("message id"), max_length=64)
-    external_id = models.CharField(_("external id"), max_length=64, blank=True)
+    direction = models.CharField(
+        _("direction"), max_length=1, choices=DIRECTION_CHOICES, db_index=True
+    )
+    # Gateways' message ids vary in length (WhatsApp's run past 64 characters).
+    message_id = models.CharField(_("message id"), max_length=255)
+    external_id = models.CharField(_("external id"), max_length=255, blank=True)
     identity = models.CharField(_("identity"), max_length=255, db_index=True)
     text = models.TextField(_("text"))
 

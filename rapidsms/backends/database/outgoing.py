@@ -23,12 +23,12 @@ class DatabaseBackend(BackendBase):
     ) -> None:
         from rapidsms.backends.database.models import OUTGOING, BackendMessage
 
-        external_id = str((context or {}).get("external_id") or "")[:64]
+        external_id = str((context or {}).get("external_id") or "")[:255]
         BackendMessage.objects.bulk_create(
             BackendMessage(
                 name=self.name,
                 direction=OUTGOING,
-                message_id=str(id_)[:64],
+                message_id=str(id_)[:255],
                 external_id=external_id,
                 identity=identity,
                 text=text,

@@ -49,7 +49,7 @@ class BlockingRouter:
         self.apps: list[AppBase] = []
         self.backends: dict[str, BackendBase] = {}
         self._phase_table: dict[str, list[AppBase]] = {}
-        self._phase_table_key: tuple[int, int] | None = None
+        self._phase_table_key: tuple[AppBase, ...] | None = None
         app_names = kwargs.pop("apps", None)
         if app_names is None:
             app_names = [config.name for config in django_apps.get_app_configs()]
@@ -61,7 +61,9 @@ class BlockingRouter:
                 self.add_app(name)
             except Exception:
                 # The system checks report the cause; the router still serves the other apps.
-                logger.exception("Failed to add app %s to the router; it will not see messages.", name)
+                logger.exception(
+                    "Failed to add app %s to the router; it will not see messages.", name
+                )
         if not isinstance(backends, dict):
             raise ImproperlyConfigured(
                 "INSTALLED_BACKENDS must be a dict of {name: {'ENGINE': 'dotted.path', ...}}, "
@@ -71,7 +73,8 @@ class BlockingRouter:
             if not isinstance(conf, dict) or "ENGINE" not in conf:
                 raise ImproperlyConfigured(
                     f"INSTALLED_BACKENDS[{name!r}] must be a dict with an 'ENGINE' key naming "
-                    "a backend class, e.g. {'ENGINE': 'rapidsms.backends.database.DatabaseBackend'}."
+                    "a backend class, e.g. "
+                    "{'ENGINE': 'rapidsms.backends.database.DatabaseBackend'}."
                 )
             options = dict(conf)
             engine = options.pop("ENGINE")
@@ -140,7 +143,8 @@ class BlockingRouter:
         Apps that keep ``AppBase``'s empty method are left out, which makes a
         phase nobody implements free.
         """
-        key = (id(self.apps), len(self.apps))
+        # Keyed on the apps themselves: a test may replace an app in place.
+        key = tuple(self.apps)
         if key != self._phase_table_key:
             self._phase_table = {}
             self._phase_table_key = key
@@ -163,7 +167,7 @@ class BlockingRouter:
         """Refuse what cannot be routed, with an error that names the problem."""
         if text is None or (isinstance(text, str) and not text):
             logger.warning("Refused an incoming message with no text from %r.", connection)
-            raise ValueError("receive() needs a non-empty text; got %r." % (text,))
+            raise ValueError(f"receive() needs a non-empty text; got {text!r}.")
         if not isinstance(text, str):
             logger.warning("Refused an incoming message whose text is %s.", type(text).__name__)
             raise ValueError(f"receive() needs the text as str, not {type(text).__name__}.")
