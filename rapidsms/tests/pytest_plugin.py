@@ -12,7 +12,7 @@ lazily, so installing this package never disturbs another project's pytest.
 ``rapidsms_connection``
     A factory: ``rapidsms_connection("+15550001", backend="mockbackend")``.
 ``rapidsms_transcript``
-    A function that plays a transcript strictly: an unexpected reply fails.
+    A function that plays a transcript strictly: a reply no line expects fails.
 
 Example::
 
@@ -66,6 +66,10 @@ def _outbox_backend_class() -> type:
     return OutboxBackend
 
 
+def _sent_replies(sent: SentMessage) -> list[tuple[str, str]]:
+    return [(identity, sent.text) for identity in sent.identities]
+
+
 if HAS_PYTEST_DJANGO:
 
     @pytest.fixture
@@ -108,17 +112,22 @@ if HAS_PYTEST_DJANGO:
     def rapidsms_transcript(rapidsms_router: Any) -> Callable[..., None]:
         """Return ``play(script, backend="mockbackend")``, which plays a transcript strictly.
 
-        Each ``identity > text`` line is received from ``backend``; every reply
+        Each ``identity > text`` line is received from ``backend``. The replies
+        are what the backends were asked to send while the script played (a
+        send cancelled in an ``outgoing`` phase is not a reply); every one
         must be matched by an ``identity < text`` line, or the test fails.
         """
         from rapidsms.router.api import lookup_connections, receive
         from rapidsms.tests.harness.transcript import play_transcript
 
         def play(script: str, backend: str = MOCK_BACKEND) -> None:
+            __tracebackhide__ = True
+
             def receive_line(identity: str, text: str) -> None:
                 receive(text, lookup_connections(backend, [identity])[0])
 
-            __tracebackhide__ = True
-            play_transcript(script, receive_line, rapidsms_router.outbound, strict=True)
+            play_transcript(
+                script, receive_line, rapidsms_router.outbox, strict=True, replies_of=_sent_replies
+            )
 
         return play

@@ -4,6 +4,7 @@ Subclass :class:`RapidTest` and call ``self.receive(...)``, or subclass
 :class:`TestScript` and play a transcript with ``self.runScript(...)``.
 """
 
+from rapidsms.tests.harness.app import EchoApp, MockApp
 from rapidsms.tests.harness.backend import (
     FailedIdentitiesBackend,
     MockBackend,
@@ -18,7 +19,6 @@ from rapidsms.tests.harness.base import (
 )
 from rapidsms.tests.harness.router import MockRouter, TestRouter
 from rapidsms.tests.harness.scripted import TestScriptMixin
-from rapidsms.tests.harness.apps import EchoApp, MockApp
 from rapidsms.tests.harness.testcases import RapidTest, RapidTransactionTest, TestScript
 
 __all__ = [

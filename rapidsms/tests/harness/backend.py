@@ -12,10 +12,11 @@ class MockBackend(BackendBase):
     """Keep every ``send()`` call in ``messages`` as a dict of its arguments.
 
     Each entry is ``{"id_": ..., "text": ..., "identities": [...], "context": {...}}``.
+    It accepts any option, so it can stand in for a real backend.
     """
 
     def configure(self, **options: Any) -> None:
-        # Tests configure mock backends with whatever options the real one takes.
+        # Stands in for any real backend in tests, so it takes whatever options that one takes.
         self.messages: list[dict[str, Any]] = []
 
     def send(self, id_: str, text: str, identities: list[str],
@@ -25,8 +26,8 @@ class MockBackend(BackendBase):
         )
 
     def clear(self) -> None:
-        """Forget the messages sent so far."""
-        self.messages = []
+        """Forget the messages sent so far (the same list is emptied)."""
+        del self.messages[:]
 
 
 class RaisesBackend(BackendBase):
@@ -38,9 +39,14 @@ class RaisesBackend(BackendBase):
 
 
 class FailedIdentitiesBackend(BackendBase):
-    """Fail the identities that contain a ``1``; send to the others."""
+    """Fail the identities that contain a ``1``; keep the send to the others in ``messages``.
+
+    A partial failure raises ``MessageSendingError`` listing the failed
+    identities, as a real gateway's backend would.
+    """
 
     def configure(self, **options: Any) -> None:
+        # Accepts any option, like MockBackend.
         self.messages: list[dict[str, Any]] = []
 
     def send(self, id_: str, text: str, identities: list[str],

@@ -9,14 +9,16 @@ from rapidsms.tests.harness.transcript import play_transcript
 
 
 class TestScriptMixin(TestRouterMixin):
-    """Test a conversation written as a transcript.
+    """Test a conversation written as a transcript (see :mod:`rapidsms.tests.harness.transcript`).
 
-    ``runScript(script)`` (or ``assertInteraction(script)``) sends each
-    ``identity > text`` line and checks that each ``identity < reply`` line
-    was sent. Extra replies are ignored, as in RapidSMS 2.x; set
-    ``strict = True`` on the class to fail on them.
+    ``runScript(script)`` (or ``assertInteraction(script)``) receives each
+    ``identity > text`` line on ``mockbackend`` and checks that each
+    ``identity < reply`` line was sent, in ``self.outbound``. Replies no line
+    expects are ignored, as in RapidSMS 2.x; set ``strict = True`` on the
+    class to fail on them.
     """
 
+    #: Fail the test on a reply that no ``<`` line expects.
     strict = False
 
     def _receive_line(self, identity: str, text: str) -> Any:
@@ -24,14 +26,34 @@ class TestScriptMixin(TestRouterMixin):
         return self.receive(text, connection)
 
     def runScript(self, script: str) -> None:
-        """Clear the outbox, then play ``script``; fail on the first mismatch."""
+        """Empty the ``mockbackend`` outbox, then play ``script``; fail on the first mismatch.
+
+        Messages the router sent earlier in the test, after the previous
+        script, count as replies too, as in RapidSMS 2.x.
+        """
+        __tracebackhide__ = True
         self.clear_sent_messages()
-        del self.router.outbound[:]
-        try:
-            play_transcript(script, self._receive_line, self.router.outbound, strict=self.strict)
-        except AssertionError as exc:
-            self.fail(str(exc))  # type: ignore[attr-defined]
+        self.assertInteraction(script)
 
     def assertInteraction(self, script: str) -> None:
-        """Play ``script``; the RapidSMS 1.x name of :meth:`runScript`."""
-        self.runScript(script)
+        """Play ``script`` as :meth:`runScript` does, without emptying the outbox first."""
+        __tracebackhide__ = True
+        outbound = self.outbound
+        end = play_transcript(
+            script, self._receive_line, outbound, strict=self.strict, start=self._unseen_start()
+        )
+        self._last_seen_by_script = outbound[end - 1] if end else None
+
+    def _unseen_start(self) -> int:
+        """Return where the messages no script has seen start in ``self.outbound``.
+
+        Found by the last message seen rather than by a count, so a test that
+        empties or replaces ``outbound`` between scripts loses nothing.
+        """
+        last = getattr(self, "_last_seen_by_script", None)
+        outbound = self.outbound
+        if last is not None:
+            for index in range(len(outbound) - 1, -1, -1):
+                if outbound[index] is last:
+                    return index + 1
+        return 0

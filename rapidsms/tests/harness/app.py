@@ -10,8 +10,8 @@ from rapidsms.apps.base import AppBase
 class MockApp(AppBase):
     """Record the name of every phase called in ``calls``.
 
-    Each phase returns ``return_values.get(phase)``, so a test can make an
-    app filter (``{"filter": True}``), handle or cancel.
+    Each phase returns ``return_values.get(phase)``, so a test can make the
+    app filter (``app.return_values["filter"] = True``), handle or cancel.
     """
 
     def __init__(self, router: Any) -> None:
@@ -23,11 +23,11 @@ class MockApp(AppBase):
         self.calls.append(phase)
         return self.return_values.get(phase)
 
-    def start(self) -> None:
-        self.calls.append("start")
+    def start(self) -> Any:
+        return self._record("start")
 
-    def stop(self) -> None:
-        self.calls.append("stop")
+    def stop(self) -> Any:
+        return self._record("stop")
 
     def filter(self, msg: Any) -> Any:
         return self._record("filter")
@@ -51,9 +51,14 @@ class MockApp(AppBase):
         return self._record("outgoing")
 
 
-class EchoApp(AppBase):
-    """Reply ``"<identity>: <text>"`` to every message and mark it handled."""
+class EchoApp(MockApp):
+    """Reply ``"<identity>: <text>"`` to every message, recording calls as :class:`MockApp`.
 
-    def handle(self, msg: Any) -> bool:
+    As in RapidSMS 2.x, ``handle`` returns ``return_values.get("handle")``
+    (``None`` unless a test sets it), so the message is not marked handled
+    and ``default`` apps still run.
+    """
+
+    def handle(self, msg: Any) -> Any:
         msg.respond(f"{msg.connections[0].identity}: {msg.text}")
-        return True
+        return super().handle(msg)

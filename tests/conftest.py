@@ -1,0 +1,3 @@
+"""Plugins the whole suite uses: ``pytester`` runs pytest in a subprocess to test our plugin."""
+
+pytest_plugins = ["pytester"]
