@@ -5,6 +5,7 @@ Dependencies, and why each is here:
 * Django 5.2 LTS: the framework the router, models and pages are built on.
 * django-tables2 3.x: the sortable, paginated tables of the web pages.
 * requests: the HTTP gateway backends talk to their gateways with it.
+* phonenumbers: gateway backends normalise phone numbers to E.164 with it.
 
 Extras: ``celery`` (durable, multi-worker routing), ``test`` (the suite and
 the pytest plugin's host, pytest-django), ``docs`` (Sphinx).
@@ -45,6 +46,7 @@ setup(
         "Django>=5.2,<6",
         "django-tables2>=3,<4",
         "requests>=2.31",
+        "phonenumbers>=8.13",
     ],
     extras_require={
         "celery": ["celery>=5.3,<6"],
@@ -53,6 +55,8 @@ setup(
             "pytest-django>=4.8",
             "ruff>=0.6",
             "psycopg[binary]>=3.1",
+            "hypothesis>=6.100",
+            "gunicorn>=22",
         ],
         "docs": ["sphinx>=7.2"],
     },

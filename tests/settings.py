@@ -27,7 +27,8 @@ def database_from_url(url: str) -> dict:
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "127.0.0.1",
             "PORT": str(parsed.port or 5432),
-            "TEST": {"NAME": "test_rapidsms"},
+            # A test run started by another test names its own database.
+            "TEST": {"NAME": os.environ.get("RAPIDSMS_TEST_DB_NAME", "test_rapidsms")},
         }
     if parsed.scheme == "sqlite":
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": parsed.path or ":memory:"}
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "rapidsms",
     "rapidsms.backends.database",
+    "rapidsms.backends.inbound",
     "rapidsms.contrib.handlers",
     "rapidsms.contrib.echo",
     "rapidsms.contrib.default",

@@ -1,0 +1,452 @@
+"""``HttpBackendBase``: what every gateway reached over HTTP shares.
+
+A gateway backend (Kannel, Vumi, Twilio, a generic HTTP aggregator) fills in
+two small hooks; this base owns everything else:
+
+Outgoing
+    One ``requests.Session`` per backend (connection reuse), explicit connect
+    and read timeouts, a ``User-Agent: rapidsms/<version>`` header, one HTTP
+    request per batch of identities, and every gateway failure turned into
+    :class:`~rapidsms.errors.MessageSendingError` naming the identities that
+    did not get the message and whether trying again may help.
+Inbound
+    The options the inbound views read (``inbound_secrets``,
+    ``default_region``, ``dedupe_window``) and the views that serve the
+    backend's URLs (:attr:`HttpBackendBase.inbound_view`,
+    :attr:`HttpBackendBase.status_view`), mounted by ``rapidsms.backends.urls``.
+
+A minimal gateway::
+
+    class AcmeBackend(HttpBackendBase):
+        inbound_view = "acme.views.AcmeInboundView"
+
+        def configure(self, url, api_key, **options):
+            self.url, self.api_key = url, api_key
+            super().configure(**options)
+
+        def prepare_request(self, id_, text, identities, context):
+            return {"method": "POST", "url": self.url,
+                    "json": {"to": identities, "body": text, "key": self.api_key}}
+
+How a failure is classified (``retryable`` on the error):
+
+=====================================================  ==========
+what happened                                          retryable
+=====================================================  ==========
+could not connect (refused, DNS, connect timeout)      True
+gateway answered 429 or 5xx                            True
+gateway answered another 4xx (or a 3xx)                False
+no answer within the read timeout, or the connection   False
+dropped after the request was sent (the gateway may
+have taken the message: retrying could send it twice)
+=====================================================  ==========
+
+Secrets never reach a log line or an error message: option values whose name
+looks secret (``password``, ``token``, ``key``, ...), the inbound secrets,
+and request parameters or headers with such names are replaced by
+``********`` wherever this base writes a URL or a response body.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+from django.core.exceptions import ImproperlyConfigured
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
+
+from rapidsms.__version__ import __version__
+from rapidsms.backends.base import BackendBase
+from rapidsms.backends.phone_numbers import check_region, normalize_identity
+from rapidsms.errors import MessageSendingError
+
+logger = logging.getLogger("rapidsms.backends.http")
+
+USER_AGENT = f"rapidsms/{__version__}"
+REDACTED = "********"
+
+#: Names of options, parameters and headers whose values are secrets.
+SECRET_NAME = re.compile(
+    r"pass|pwd|secret|token|key|auth|signature|credential", re.IGNORECASE
+)
+#: Secret values shorter than this are not searched for in free text (they
+#: would blank out ordinary words); parameters named as secrets are always hidden.
+MIN_SECRET_LENGTH = 4
+#: Characters of a gateway's answer quoted in an error message.
+BODY_EXCERPT = 200
+
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_READ_TIMEOUT = 30.0
+DEFAULT_DEDUPE_WINDOW = 24 * 60 * 60
+
+
+class HttpBackendBase(BackendBase):
+    """Base class of a backend that talks to its gateway over HTTP.
+
+    Options (every subclass accepts them besides its own):
+
+    ``connect_timeout`` (seconds, default 5) and ``read_timeout`` (default 30)
+        How long to wait for the gateway to accept the connection, and then
+        for its answer.
+    ``inbound_secrets`` (list of strings, default none)
+        Secrets a request to the backend's inbound and status URLs must
+        carry, in the ``X-RapidSMS-Token`` header or the ``token`` query
+        parameter. Several may be listed so that a secret can be rotated;
+        the first is the one :meth:`callback_url` puts into URLs it gives
+        the gateway.
+    ``default_region`` (ISO 3166 code such as ``"NG"``, default none)
+        Region of phone numbers written without a country code; see
+        :mod:`rapidsms.backends.phone_numbers`.
+    ``dedupe_window`` (seconds, default 86400)
+        How long a gateway message id is remembered, so that a gateway's
+        retry of the same message is routed only once. 0 turns it off.
+
+    Hooks, in the order :meth:`send` calls them, once per batch:
+
+    * :meth:`identity_batches` splits the identities into requests;
+    * :meth:`prepare_request` builds the request (**required**);
+    * :meth:`check_response` turns a non-2xx answer into an error;
+    * :meth:`parse_response` reads a 2xx answer for per-identity refusals.
+
+    Also: :meth:`build_session` (auth, adapters), :meth:`secret_values`
+    (extra values to hide), :meth:`has_inbound_authentication` (for the
+    system check), :meth:`callback_url` (a status URL for the gateway).
+    """
+
+    #: The view serving ``/backends/<name>/`` (a class or a dotted path); ``None``: no inbound.
+    inbound_view: type | str | None = None
+    #: The view serving ``/backends/<name>/status/`` (delivery reports); ``None``: none.
+    status_view: type | str | None = None
+    #: The most identities one request may carry; ``None``: all in one request.
+    max_identities_per_request: int | None = None
+
+    def configure(
+        self,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        inbound_secrets: Sequence[str] | str | None = None,
+        default_region: str | None = None,
+        dedupe_window: int = DEFAULT_DEDUPE_WINDOW,
+        **options: Any,
+    ) -> None:
+        """Store the options shared by every HTTP gateway; reject unknown ones."""
+        self.connect_timeout = _positive_number(self.name, "connect_timeout", connect_timeout)
+        self.read_timeout = _positive_number(self.name, "read_timeout", read_timeout)
+        self.inbound_secrets = _secret_list(self.name, inbound_secrets)
+        self.default_region = check_region(default_region, self.name)
+        self.dedupe_window = int(_positive_number(self.name, "dedupe_window", dedupe_window,
+                                                  allow_zero=True))
+        super().configure(**options)
+
+    # Hooks ------------------------------------------------------------------
+
+    def build_session(self) -> requests.Session:
+        """Return the session every request of this backend goes through.
+
+        Called once, on the first send. Override to add authentication or
+        mount adapters; call ``super()`` to keep the User-Agent.
+        """
+        session = requests.Session()
+        session.headers["User-Agent"] = USER_AGENT
+        return session
+
+    def identity_batches(self, identities: list[str]) -> list[list[str]]:
+        """Return the identities grouped into one list per request.
+
+        The default honours :attr:`max_identities_per_request`. A gateway that
+        takes one recipient per request sets it to 1.
+        """
+        size = self.max_identities_per_request
+        if not size:
+            return [identities] if identities else []
+        return [identities[i:i + size] for i in range(0, len(identities), size)]
+
+    def prepare_request(
+        self, id_: str, text: str, identities: list[str], context: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Return the keyword arguments of ``requests.Session.request`` for one batch.
+
+        Must contain ``url``; ``method`` defaults to POST and ``timeout`` to
+        the backend's timeouts. Called once per batch from :meth:`send`.
+        ``context`` is the message's ``extra_backend_context()`` (a reply
+        carries ``in_response_to`` and the gateway's ``external_id``). Raise
+        ``MessageSendingError`` when the message cannot be sent at all.
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement prepare_request().")
+
+    def check_response(self, response: requests.Response, identities: list[str]) -> None:
+        """Raise ``MessageSendingError`` when the gateway did not accept the batch.
+
+        Called for every answer before :meth:`parse_response`. The default
+        accepts 2xx, marks 429 and 5xx retryable and any other status
+        permanent. Override to read a gateway's error codes from the body.
+        """
+        status = response.status_code
+        if 200 <= status < 300:
+            return
+        retryable = status == 429 or status >= 500
+        raise MessageSendingError(
+            f"Gateway answered {status} {response.reason or ''}".rstrip()
+            + f" to {self.describe_request(response.request)}: "
+            f"{self.redact(_excerpt(response.text))}",
+            failed_identities=identities,
+            backend=self.name,
+            retryable=retryable,
+        )
+
+    def parse_response(
+        self,
+        response: requests.Response,
+        id_: str,
+        identities: list[str],
+        context: dict[str, Any],
+    ) -> list[str]:
+        """Return the identities of the batch the gateway refused in a 2xx answer.
+
+        Called after :meth:`check_response` passed. The default trusts the
+        status code and returns ``[]``. Refused identities are reported as
+        a permanent failure.
+        """
+        return []
+
+    def secret_values(self) -> list[str]:
+        """Return values that must never be logged, besides those found by name.
+
+        The default returns the inbound secrets and every option value whose
+        option (or nested dict key) name looks secret.
+        """
+        found = list(self.inbound_secrets)
+        for key, value in self._config.items():
+            found.extend(_secrets_in(key, value))
+        return found
+
+    def has_inbound_authentication(self) -> bool:
+        """Return True when inbound requests are authenticated (for the system check).
+
+        The default: when ``inbound_secrets`` is set. A gateway that verifies
+        its own signature returns True when that is configured too.
+        """
+        return bool(self.inbound_secrets)
+
+    # What the hooks build on ------------------------------------------------
+
+    def send(
+        self,
+        id_: str,
+        text: str,
+        identities: list[str],
+        context: dict[str, Any] | None = None,
+    ) -> None:
+        """Send ``text`` to every identity, one request per batch.
+
+        Every batch is tried even when an earlier one fails. Raise one
+        ``MessageSendingError`` listing the identities of every failed batch;
+        ``retryable`` is True or False when all failures agree, else None.
+        """
+        context = dict(context or {})
+        failures: list[MessageSendingError] = []
+        for batch in self.identity_batches(list(identities)):
+            try:
+                self.send_batch(id_, text, batch, context)
+            except MessageSendingError as exc:
+                exc.backend = exc.backend or self.name
+                if not exc.failed_identities:
+                    exc.failed_identities = list(batch)
+                failures.append(exc)
+        if failures:
+            raise _combine(failures, self.name)
+
+    def send_batch(
+        self, id_: str, text: str, identities: list[str], context: dict[str, Any]
+    ) -> None:
+        """Send one request for ``identities``; raise ``MessageSendingError`` on failure."""
+        request_kwargs = self.prepare_request(id_, text, identities, context)
+        response = self.perform_request(request_kwargs, identities)
+        self.check_response(response, identities)
+        refused = self.parse_response(response, id_, identities, context)
+        if refused:
+            raise MessageSendingError(
+                f"Gateway refused {len(refused)} of {len(identities)} recipient(s) of "
+                f"message {id_}.",
+                failed_identities=refused,
+                backend=self.name,
+                retryable=False,
+            )
+
+    @cached_property
+    def session(self) -> requests.Session:
+        """The backend's HTTP session, built by :meth:`build_session` on first use."""
+        return self.build_session()
+
+    def perform_request(
+        self, request_kwargs: dict[str, Any], identities: list[str]
+    ) -> requests.Response:
+        """Make the request; turn a transport failure into ``MessageSendingError``."""
+        kwargs = dict(request_kwargs)
+        method = str(kwargs.pop("method", "POST")).upper()
+        url = kwargs.pop("url")
+        kwargs.setdefault("timeout", (self.connect_timeout, self.read_timeout))
+        where = f"{method} {self.redact_url(url)}"
+        started = time.monotonic()
+        try:
+            response = self.session.request(method, url, **kwargs)
+        except requests.ConnectTimeout as exc:
+            raise self._transport_error(
+                f"Could not connect to the gateway within {self.connect_timeout:g} s "
+                f"({where}).", identities, True, exc
+            ) from exc
+        except requests.ReadTimeout as exc:
+            raise self._transport_error(
+                f"The gateway did not answer within {self.read_timeout:g} s ({where}); it may "
+                "have taken the message, so it is not sent again automatically.",
+                identities, False, exc,
+            ) from exc
+        except requests.ConnectionError as exc:
+            if _never_connected(exc):
+                raise self._transport_error(
+                    f"Could not connect to the gateway ({where}).", identities, True, exc
+                ) from exc
+            raise self._transport_error(
+                f"The connection to the gateway broke after the request was sent ({where}); "
+                "it may have taken the message, so it is not sent again automatically.",
+                identities, False, exc,
+            ) from exc
+        except requests.RequestException as exc:
+            raise self._transport_error(
+                f"The request to the gateway could not be made ({where}).", identities, False, exc
+            ) from exc
+        logger.debug(
+            "%s: %s answered %s in %.0f ms.",
+            self.name, where, response.status_code, (time.monotonic() - started) * 1000,
+        )
+        return response
+
+    def callback_url(self, url: str, **params: Any) -> str:
+        """Return ``url`` with ``params`` and the current inbound secret as ``token``.
+
+        Use it for URLs handed to the gateway (a delivery-report URL), so the
+        gateway's call back is authenticated like any inbound request.
+        """
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        query.extend((key, str(value)) for key, value in params.items() if value is not None)
+        if self.inbound_secrets and not any(key == "token" for key, _ in query):
+            query.append(("token", self.inbound_secrets[0]))
+        return urlunsplit(parts._replace(query=urlencode(query)))
+
+    def normalize_identity(self, identity: str) -> str:
+        """Return ``identity`` in E.164 per ``default_region``; raise ``InvalidIdentity``."""
+        return normalize_identity(identity, self.default_region)
+
+    def redact(self, text: str) -> str:
+        """Return ``text`` with every known secret value replaced by ``********``."""
+        for secret in sorted(set(self.secret_values()), key=len, reverse=True):
+            if secret and len(secret) >= MIN_SECRET_LENGTH:
+                text = text.replace(secret, REDACTED)
+        return text
+
+    def redact_url(self, url: str) -> str:
+        """Return ``url`` safe to log: credentials and secret-named parameters hidden."""
+        try:
+            parts = urlsplit(str(url))
+            netloc = parts.netloc
+            if "@" in netloc:
+                netloc = REDACTED + "@" + netloc.rsplit("@", 1)[1]
+            query = [
+                (key, REDACTED if SECRET_NAME.search(key) else value)
+                for key, value in parse_qsl(parts.query, keep_blank_values=True)
+            ]
+            safe = urlunsplit(parts._replace(netloc=netloc, query=urlencode(query, safe="*")))
+        except ValueError:
+            safe = "<unparseable URL>"
+        return self.redact(safe)
+
+    def describe_request(self, request: Any) -> str:
+        """Return ``METHOD url`` of a sent request, safe to log."""
+        if request is None:
+            return "the gateway"
+        return f"{request.method} {self.redact_url(request.url)}"
+
+    def _transport_error(
+        self, message: str, identities: list[str], retryable: bool, exc: Exception
+    ) -> MessageSendingError:
+        detail = self.redact(_excerpt(str(exc)))
+        logger.warning("%s: %s %s", self.name, message, detail)
+        return MessageSendingError(
+            message, failed_identities=identities, backend=self.name, retryable=retryable
+        )
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """Return True when the request cannot have reached the gateway."""
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
+def _combine(failures: list[MessageSendingError], backend: str) -> MessageSendingError:
+    if len(failures) == 1:
+        return failures[0]
+    failed: list[str] = []
+    for failure in failures:
+        failed.extend(failure.failed_identities)
+    flags = {failure.retryable for failure in failures}
+    combined = MessageSendingError(
+        f"{len(failures)} requests to the gateway failed: "
+        + "; ".join(failure.message for failure in failures),
+        failed_identities=failed,
+        backend=backend,
+        retryable=flags.pop() if len(flags) == 1 else None,
+    )
+    combined.errors = failures  # type: ignore[attr-defined]
+    return combined
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= BODY_EXCERPT else text[:BODY_EXCERPT] + "..."
+
+
+def _secrets_in(key: Any, value: Any) -> Iterable[str]:
+    """Yield the secret strings in an option value, judging by the names of keys."""
+    if isinstance(value, dict):
+        for inner_key, inner_value in value.items():
+            yield from _secrets_in(inner_key, inner_value)
+    elif SECRET_NAME.search(str(key)):
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, list | tuple):
+            yield from (str(item) for item in value if isinstance(item, str))
+
+
+def _secret_list(backend: str, value: Sequence[str] | str | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    secrets = list(value)
+    if not all(isinstance(secret, str) and secret for secret in secrets):
+        raise ImproperlyConfigured(
+            f"Backend {backend!r}: inbound_secrets must be a list of non-empty strings."
+        )
+    return secrets
+
+
+def _positive_number(backend: str, option: str, value: Any, allow_zero: bool = False) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = -1.0
+    if number < 0 or (number == 0 and not allow_zero):
+        raise ImproperlyConfigured(
+            f"Backend {backend!r}: {option} must be a positive number of seconds, "
+            f"not {value!r}."
+        )
+    return number

@@ -1,0 +1,1 @@
+"""Tests of the gateway backends and the bases they share."""
