@@ -51,8 +51,11 @@ INSTALLED_APPS = [
     "rapidsms",
     "rapidsms.backends.database",
     "rapidsms.backends.inbound",
+    "rapidsms.contrib.messagelog",
+    "rapidsms.contrib.optout",
     "rapidsms.contrib.handlers",
     "rapidsms.contrib.echo",
+    "rapidsms.contrib.registration",
     "rapidsms.contrib.default",
 ]
 

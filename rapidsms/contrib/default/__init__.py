@@ -1,1 +1,1 @@
-"""Answers messages no other app handled with ``DEFAULT_RESPONSE``. Install it last."""
+"""Answers the messages no other app handled with ``DEFAULT_RESPONSE``. Install it last."""

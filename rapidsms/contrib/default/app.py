@@ -2,21 +2,59 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
 from rapidsms.apps.base import AppBase
 from rapidsms.conf import get_setting
 from rapidsms.messages.incoming import IncomingMessage
+from rapidsms.utils.translation import connection_language, render_text
+
+logger = logging.getLogger(__name__)
+
+#: The reply used when the project does not set ``DEFAULT_RESPONSE``. It is a
+#: lazy translation, so each contact reads it in their own language.
+DEFAULT_RESPONSE = _("Sorry, %(project_name)s could not understand your message.")
 
 
 class DefaultApp(AppBase):
     """Reply ``DEFAULT_RESPONSE`` to a message that no app handled.
 
-    The setting is read for each message, ``%(project_name)s`` is replaced
-    with ``PROJECT_NAME``, and ``DEFAULT_RESPONSE = None`` turns the reply off.
+    The setting is read for each message; ``%(project_name)s`` in it is
+    replaced with ``PROJECT_NAME``, and ``DEFAULT_RESPONSE = None`` turns the
+    reply off. The reply is an :class:`~rapidsms.messages.error.ErrorMessage`
+    written in the sender's language (their contact's ``language``, else
+    ``LANGUAGE_CODE``) when the text is a lazy translation, as the built-in
+    one is; a plain string in the setting is sent as written.
     """
 
     def default(self, msg: IncomingMessage) -> None:
-        response = get_setting("DEFAULT_RESPONSE")
+        response = getattr(settings, "DEFAULT_RESPONSE", DEFAULT_RESPONSE)
         if response is None:
             return
-        project_name = get_setting("PROJECT_NAME")
-        msg.error(str(response) % {"project_name": project_name})
+        connection = msg.connections[0] if msg.connections else None
+        with translation.override(connection_language(connection)):
+            text = format_response(response, get_setting("PROJECT_NAME"))
+        msg.error(text)
+
+
+def format_response(response: object, project_name: object) -> str:
+    """Return ``response`` rendered in the active language, with the project name filled in.
+
+    A response that cannot be formatted (a stray ``%`` in the setting) is
+    sent as written, and the mistake is logged, rather than losing the reply.
+    """
+    text = render_text(response)  # type: ignore[arg-type]
+    try:
+        return text % {"project_name": str(project_name)}
+    except (KeyError, TypeError, ValueError) as exc:
+        logger.error(
+            "DEFAULT_RESPONSE %r cannot be formatted (%s); write %%%% for a literal %%. "
+            "Sending it unformatted.",
+            text,
+            exc,
+        )
+        return text

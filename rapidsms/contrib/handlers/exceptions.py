@@ -2,4 +2,8 @@
 
 
 class HandlerError(Exception):
-    """Raise when a handler class is defined wrongly (no keyword, no pattern)."""
+    """Raise when a handler is defined or installed wrongly.
+
+    For example a ``KeywordHandler`` without a ``keyword``, or a ``handlers``
+    module that deprecated discovery cannot read.
+    """

@@ -1,9 +1,16 @@
 """``ECHO <text>``: replies with the text."""
 
+from __future__ import annotations
+
 from rapidsms.contrib.handlers.handlers.keyword import KeywordHandler
 
 
 class EchoHandler(KeywordHandler):
+    """Reply with whatever follows the keyword ``echo`` (any case).
+
+    ``echo hello`` gets ``hello``; ``echo`` alone gets the help text.
+    """
+
     keyword = "echo"
 
     def help(self) -> None:

@@ -9,7 +9,11 @@ from rapidsms.messages.incoming import IncomingMessage
 
 
 class PingHandler(BaseHandler):
-    """Answer the exact message ``ping`` (case and spacing count) with ``pong``."""
+    """Answer the exact message ``ping`` with ``pong``.
+
+    Case and spacing count, as in RapidSMS 2.x: ``PING`` or ``ping `` are
+    not answered, so a monitoring script gets a reply only to its own probe.
+    """
 
     @classmethod
     def dispatch(cls, router: Any, msg: IncomingMessage) -> bool:

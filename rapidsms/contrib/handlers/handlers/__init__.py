@@ -1,1 +1,1 @@
-"""The handler base classes."""
+"""The handler base classes: ``BaseHandler``, ``KeywordHandler`` and ``PatternHandler``."""

@@ -10,10 +10,16 @@ from rapidsms.messages.incoming import IncomingMessage
 class BaseHandler:
     """Base class of a handler.
 
-    The handlers app calls :meth:`dispatch` for each incoming message, handler
-    after handler in ``RAPIDSMS_HANDLERS`` order, until one returns ``True``.
-    Subclasses override ``dispatch``; :class:`KeywordHandler` and
-    :class:`PatternHandler` implement it for the common cases.
+    For each incoming message, the handlers app calls :meth:`dispatch` on
+    the classes in ``RAPIDSMS_HANDLERS``, in order, until one returns a true
+    value; the message is then handled and the later handlers (and the
+    ``default`` phase) are skipped. :class:`KeywordHandler` and
+    :class:`PatternHandler` implement ``dispatch`` for the common cases;
+    subclass ``BaseHandler`` directly to decide in any other way.
+
+    ``dispatch`` is called with the sender's language active (their
+    contact's language, else ``LANGUAGE_CODE``), so ``gettext`` in a handler
+    writes the reply in the sender's language.
     """
 
     def __init__(self, router: Any, msg: IncomingMessage) -> None:
@@ -22,28 +28,43 @@ class BaseHandler:
 
     @classmethod
     def dispatch(cls, router: Any, msg: IncomingMessage) -> bool:
-        """Handle ``msg`` if it is for this handler; return ``True`` if it was."""
+        """Answer ``msg`` if it is for this handler; return ``True`` if it was.
+
+        The default answers nothing and returns ``False``.
+        """
         return False
 
     def respond(self, text: str, **kwargs: Any) -> dict[str, Any]:
-        """Queue a reply to the message being handled."""
+        """Queue a reply to the message being handled; return its ``send()`` arguments."""
         return self.msg.respond(text, **kwargs)
 
     def respond_error(self, text: str, **kwargs: Any) -> dict[str, Any]:
-        """Queue an error reply to the message being handled."""
+        """Queue an error reply (an ``ErrorMessage``) to the message being handled."""
         return self.msg.error(text, **kwargs)
 
     @classmethod
     def test(cls, text: str, identity: str | None = None) -> list[str] | bool:
-        """Return the reply texts this handler gives to ``text``, or ``False``.
+        """Return the texts of the replies this handler gives to ``text``, or ``False``.
 
-        Needs no database and no router: handy in a shell or a unit test.
+        The message comes from ``identity`` (default ``"mock"``) on a backend
+        named after this class, created in the database if needed, so a
+        handler that saves contacts can be tried too. ``False`` means the
+        handler did not take the message. No router and no other handler are
+        involved: to test a conversation through every app, use the
+        transcripts of :mod:`rapidsms.tests.harness`. Example::
+
+            >>> EchoHandler.test("echo hello")
+            ['hello']
+            >>> EchoHandler.test("hello")
+            False
         """
         from rapidsms.models import Backend, Connection
 
-        backend = Backend(name="mock_handler_test")
-        connection = Connection(backend=backend, identity=identity or "unknown")
+        backend, _ = Backend.objects.get_or_create(name=f"mock_{cls.__name__}"[:255])
+        connection, _ = Connection.objects.get_or_create(
+            backend=backend, identity=identity or "mock"
+        )
         msg = IncomingMessage(connections=[connection], text=text)
         if not cls.dispatch(None, msg):
             return False
-        return [response["text"] for response in msg.responses]
+        return [str(response["text"]) for response in msg.responses]

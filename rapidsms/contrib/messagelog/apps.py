@@ -1,0 +1,14 @@
+"""Django app configuration of the message log."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MessageLogConfig(AppConfig):
+    name = "rapidsms.contrib.messagelog"
+    label = "messagelog"
+    verbose_name = _("Message log")
+    # RapidSMS 2.x created this table with integer keys; keep them so it upgrades in place.
+    default_auto_field = "django.db.models.AutoField"

@@ -1,0 +1,1 @@
+"""Tiny Django apps with ``handlers`` packages, for the tests of deprecated handler discovery."""

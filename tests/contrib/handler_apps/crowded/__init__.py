@@ -1,0 +1,1 @@
+"""An app with a handler module that defines two handlers."""

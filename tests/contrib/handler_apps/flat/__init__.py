@@ -1,0 +1,1 @@
+"""An app whose ``handlers`` is a module, not a package."""

@@ -1,0 +1,1 @@
+"""An app with two handlers and a private module."""
