@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.signals import setting_changed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
+
+#: Sent by the router after an incoming message went through every phase and
+#: its replies were handed to the backends (also when it was filtered).
+#: Keyword arguments: ``router`` and ``message``. Apps that batch database
+#: work per message (the message log) flush it here, in one transaction.
+incoming_processed = Signal()
 
 #: Settings the router is built from: a change rebuilds it.
 ROUTER_SETTINGS = frozenset(

@@ -19,6 +19,7 @@ from rapidsms.conf import get_setting
 from rapidsms.errors import MessageSendingError
 from rapidsms.messages.incoming import IncomingMessage
 from rapidsms.messages.outgoing import OutgoingMessage
+from rapidsms.signals import incoming_processed
 
 logger = logging.getLogger("rapidsms.router")
 
@@ -203,12 +204,23 @@ class BlockingRouter:
         self.process_incoming(msg)
 
     def process_incoming(self, msg: IncomingMessage) -> None:
-        """Run the incoming phases, then send every queued reply."""
+        """Run the incoming phases, then send every queued reply.
+
+        Send :data:`rapidsms.signals.incoming_processed` at the end.
+        """
         continue_sending = self.process_incoming_phases(msg)
-        if continue_sending is False:
-            return
-        for response in msg.responses:
-            self.send_response(msg, response)
+        if continue_sending is not False:
+            for response in msg.responses:
+                self.send_response(msg, response)
+        if incoming_processed.has_listeners():
+            for receiver, result in incoming_processed.send_robust(
+                sender=type(self), router=self, message=msg
+            ):
+                if isinstance(result, Exception):
+                    logger.error(
+                        "A receiver of incoming_processed (%r) failed for message %s.",
+                        receiver, msg.id, exc_info=result,
+                    )
 
     def process_incoming_phases(self, msg: IncomingMessage) -> bool:
         """Run the incoming phases over the apps; return ``False`` to send no replies."""
