@@ -29,7 +29,12 @@ def test_readme_example_app_passes_its_own_test(tmp_path):
     (tmp_path / "clinic" / "__init__.py").write_text("")
     for name, code in files.items():
         (tmp_path / name).write_text(code)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]),
+        # The inner run creates and drops its own test database, never ours.
+        RAPIDSMS_TEST_DB_NAME=f"test_rapidsms_readme_{os.getpid()}",
+    )
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--ds=tests.settings",
          "--rootdir", str(tmp_path), "-c", os.devnull, str(tmp_path / "clinic" / "tests.py")],
@@ -45,7 +50,12 @@ def test_readme_example_fails_when_the_reply_is_wrong(tmp_path):
     (tmp_path / "clinic" / "__init__.py").write_text("")
     (tmp_path / "clinic" / "app.py").write_text(files["clinic/app.py"].replace("8:00", "9:00"))
     (tmp_path / "clinic" / "tests.py").write_text(files["clinic/tests.py"])
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]),
+        # The inner run creates and drops its own test database, never ours.
+        RAPIDSMS_TEST_DB_NAME=f"test_rapidsms_readme_{os.getpid()}",
+    )
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--ds=tests.settings",
          "--rootdir", str(tmp_path), "-c", os.devnull, str(tmp_path / "clinic" / "tests.py")],
