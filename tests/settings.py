@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "rapidsms",
     "rapidsms.backends.database",
     "rapidsms.backends.inbound",
+    "rapidsms.backends.vumi",
     "rapidsms.contrib.messagelog",
     "rapidsms.contrib.optout",
     "rapidsms.contrib.handlers",
