@@ -22,9 +22,8 @@ def readme_files() -> dict[str, str]:
     return files
 
 
-def test_readme_example_app_passes_its_own_test(tmp_path):
-    files = readme_files()
-    assert set(files) == {"clinic/app.py", "clinic/tests.py"}
+def run_clinic_tests(tmp_path: Path, files: dict[str, str]) -> subprocess.CompletedProcess:
+    """Write ``files`` as a package next to the project and run its tests with pytest."""
     (tmp_path / "clinic").mkdir()
     (tmp_path / "clinic" / "__init__.py").write_text("")
     for name, code in files.items():
@@ -35,31 +34,24 @@ def test_readme_example_app_passes_its_own_test(tmp_path):
         # The inner run creates and drops its own test database, never ours.
         RAPIDSMS_TEST_DB_NAME=f"test_rapidsms_readme_{os.getpid()}",
     )
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--ds=tests.settings",
          "--rootdir", str(tmp_path), "-c", os.devnull, str(tmp_path / "clinic" / "tests.py")],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
     )
+
+
+def test_readme_example_app_passes_its_own_test(tmp_path):
+    files = readme_files()
+    assert set(files) == {"clinic/app.py", "clinic/tests.py"}
+    result = run_clinic_tests(tmp_path, files)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
 
 
 def test_readme_example_fails_when_the_reply_is_wrong(tmp_path):
     files = readme_files()
-    (tmp_path / "clinic").mkdir()
-    (tmp_path / "clinic" / "__init__.py").write_text("")
-    (tmp_path / "clinic" / "app.py").write_text(files["clinic/app.py"].replace("8:00", "9:00"))
-    (tmp_path / "clinic" / "tests.py").write_text(files["clinic/tests.py"])
-    env = dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]),
-        # The inner run creates and drops its own test database, never ours.
-        RAPIDSMS_TEST_DB_NAME=f"test_rapidsms_readme_{os.getpid()}",
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--ds=tests.settings",
-         "--rootdir", str(tmp_path), "-c", os.devnull, str(tmp_path / "clinic" / "tests.py")],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
-    )
+    files["clinic/app.py"] = files["clinic/app.py"].replace("8:00", "9:00")
+    result = run_clinic_tests(tmp_path, files)
     assert result.returncode != 0
     assert "expected +15550001 <" in result.stdout
