@@ -117,23 +117,31 @@ def lookup_connections(backend: Any, identities: Iterable[str] | str) -> list:
     """
     from rapidsms.models import Backend, Connection
 
+    if isinstance(identities, str):
+        identities = [identities]
+    wanted = [str(identity) for identity in identities]
     if isinstance(backend, Backend):
-        backend_row = backend
+        backend_row, name = backend, backend.name
+        existing = Connection.objects.filter(backend=backend_row, identity__in=set(wanted))
     else:
         name = backend if isinstance(backend, str) else getattr(backend, "name", None)
         if not name:
             raise ValueError(
                 f"lookup_connections() needs a backend name or Backend, not {backend!r}."
             )
+        backend_row = None
+        # One query in the common case (every connection exists): the backend
+        # row comes with the connections, so inbound views pay no extra look-up.
+        existing = Connection.objects.filter(
+            backend__name=name, identity__in=set(wanted)
+        ).select_related("backend")
+    found = {conn.identity: conn for conn in existing}
+    if backend_row is None and found:
+        backend_row = next(iter(found.values())).backend
+    missing = [identity for identity in wanted if identity not in found]
+    if missing and backend_row is None:
         backend_row, _ = Backend.objects.get_or_create(name=name)
-    if isinstance(identities, str):
-        identities = [identities]
-    wanted = [str(identity) for identity in identities]
-    found = {
-        conn.identity: conn
-        for conn in Connection.objects.filter(backend=backend_row, identity__in=set(wanted))
-    }
-    for identity in wanted:
+    for identity in missing:
         if identity not in found:
             found[identity] = _get_or_create_connection(backend_row, identity)
     for conn in found.values():
