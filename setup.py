@@ -49,7 +49,7 @@ setup(
         "phonenumbers>=8.13",
     ],
     extras_require={
-        "celery": ["celery>=5.3,<6"],
+        "celery": ["celery>=5.3,<6", "redis>=5"],
         "test": [
             "pytest>=8",
             "pytest-django>=4.8",
@@ -57,6 +57,8 @@ setup(
             "psycopg[binary]>=3.1",
             "hypothesis>=6.100",
             "gunicorn>=22",
+            # Drives the system's Chromium in the browser test; downloads no browser.
+            "playwright>=1.40",
         ],
         "docs": ["sphinx>=7.2"],
     },

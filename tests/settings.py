@@ -51,12 +51,16 @@ INSTALLED_APPS = [
     "rapidsms",
     "rapidsms.backends.database",
     "rapidsms.backends.inbound",
+    "rapidsms.backends.rapidpro",
     "rapidsms.backends.vumi",
+    "rapidsms.router.db",
     "rapidsms.contrib.messagelog",
     "rapidsms.contrib.optout",
     "rapidsms.contrib.handlers",
     "rapidsms.contrib.echo",
     "rapidsms.contrib.registration",
+    "rapidsms.contrib.httptester",
+    "rapidsms.contrib.messaging",
     "rapidsms.contrib.default",
 ]
 
@@ -84,8 +88,18 @@ TEMPLATES = [
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# The pages (tests/pages) send people here to log in.
+LOGIN_URL = "rapidsms-login"
+
 INSTALLED_BACKENDS = {
     "message_tester": {"ENGINE": "rapidsms.backends.database.DatabaseBackend"},
+    # Mounts /backends/rapidpro/; the RapidPro tests point it at a local sandbox.
+    "rapidpro": {
+        "ENGINE": "rapidsms.backends.rapidpro.RapidProBackend",
+        "url": "http://127.0.0.1:9",
+        "api_token": "tests-only-token",
+        "inbound_secrets": ["tests-only-rapidpro-secret"],
+    },
 }
 
 RAPIDSMS_HANDLERS = [
@@ -99,3 +113,9 @@ LOGGING = {
     "handlers": {"null": {"class": "logging.NullHandler"}},
     "loggers": {"rapidsms": {"handlers": ["null"], "level": "DEBUG", "propagate": True}},
 }
+
+# The durable router's Celery settings: eager (no broker needed) unless a test
+# starts real workers. CELERY_BROKER_URL is read by those tests.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
+CELERY_TASK_QUEUE_MAX_PRIORITY = 10

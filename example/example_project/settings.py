@@ -10,6 +10,10 @@ Environment variables:
     ``manage.py``). The tests point it at a temporary file.
 ``EXAMPLE_SECRET_KEY``
     Overrides the demo's public secret key.
+
+The pages: the dashboard at ``/``, the message tester at ``/httptester/``,
+the message log, messaging and contacts pages, all behind the login at
+``/login/`` (``manage.py demo_setup`` creates the login demo/demo).
 """
 
 from __future__ import annotations
@@ -33,9 +37,17 @@ INSTALLED_APPS = [
     "django_tables2",
     "rapidsms",
     "rapidsms.backends.database",
+    # SMS apps, in the order they see a message. The log first: it records
+    # a message before any app changes it, and a reply after every app did.
+    "rapidsms.contrib.messagelog",
+    "rapidsms.contrib.optout",
     "rapidsms.contrib.handlers",
     "rapidsms.contrib.echo",
+    "rapidsms.contrib.registration",
     "supplies",
+    # Pages without SMS apps of their own.
+    "rapidsms.contrib.httptester",
+    "rapidsms.contrib.messaging",
     # Last, so it answers only what no other app understood.
     "rapidsms.contrib.default",
 ]
@@ -68,10 +80,23 @@ TEMPLATES = [
     },
 ]
 
+#: SQLite tuned for a message router: write-ahead logging lets the pages read
+#: while a message is written, and with synchronous=NORMAL a commit does not
+#: wait for the disk (a power cut may lose the last commits, never corrupt the
+#: file). IMMEDIATE transactions take the write lock at BEGIN, so two
+#: requests writing at once wait for each other instead of failing with
+#: "database is locked". bench/messagelog.py measures this configuration.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("EXAMPLE_DB_PATH") or BASE_DIR / "db.sqlite3",
+        "OPTIONS": SQLITE_OPTIONS,
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -83,22 +108,24 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 
-# The demo's only login page is the admin's.
-LOGIN_URL = "admin:login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_URL = "rapidsms-login"
+LOGIN_REDIRECT_URL = "rapidsms-dashboard"
+LOGOUT_REDIRECT_URL = "rapidsms-login"
 
 # RapidSMS ------------------------------------------------------------------
 
 PROJECT_NAME = "RapidSMS demo"
 
 INSTALLED_BACKENDS = {
-    # Stores what it would send in a table; the home page's message tester reads it.
+    # Stores what it would send in a table; the message tester reads it.
     "message_tester": {"ENGINE": "rapidsms.backends.database.DatabaseBackend"},
 }
 
 RAPIDSMS_HANDLERS = [
     "rapidsms.contrib.echo.handlers.echo.EchoHandler",
     "rapidsms.contrib.echo.handlers.ping.PingHandler",
+    "rapidsms.contrib.registration.handlers.register.RegisterHandler",
+    "rapidsms.contrib.registration.handlers.language.LanguageHandler",
     "supplies.handlers.help.HelpHandler",
 ]
 

@@ -1,4 +1,4 @@
-"""URLs of the example project: the demo home page and the Django admin."""
+"""URLs of the example project: the dashboard and the pages of the bundled apps."""
 
 from __future__ import annotations
 
@@ -6,6 +6,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("supplies.urls")),
+    # The dashboard at "/", and /login/ and /logout/.
+    path("", include("rapidsms.urls")),
+    path("httptester/", include("rapidsms.contrib.httptester.urls")),
+    path("messagelog/", include("rapidsms.contrib.messagelog.urls")),
+    path("messaging/", include("rapidsms.contrib.messaging.urls")),
+    path("registration/", include("rapidsms.contrib.registration.urls")),
     path("admin/", admin.site.urls),
 ]

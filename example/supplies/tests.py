@@ -13,11 +13,11 @@ from django.core.management import call_command
 from django.test import TestCase
 
 from rapidsms.backends.database.models import BackendMessage
+from rapidsms.contrib.httptester.storage import conversation, store_and_queue
 from rapidsms.tests.harness import TestScript
 from supplies.app import MAX_COUNT, STOCK_HELP
 from supplies.handlers.help import HELP_TEXT, HelpHandler
 from supplies.models import StockReport
-from supplies.tester import conversation, send_test_message
 
 
 class StockConversationTest(TestScript):
@@ -99,20 +99,21 @@ class HelpHandlerTest(TestCase):
 
 
 class MessageTesterTest(TestCase):
-    """The home page's tester, through the project's real router and backend."""
+    """The message tester, through the project's real router and backend."""
 
     def test_conversation_holds_the_text_and_the_reply(self) -> None:
-        send_test_message("+15550009", "echo hello there")
-        rows = conversation("+15550009")
+        store_and_queue("+15550009", "stock ors 3")
+        entries, total = conversation("+15550009")
         self.assertEqual(
-            [(row.direction, row.text) for row in rows],
-            [("I", "echo hello there"), ("O", "hello there")],
+            [(entry.message.direction, entry.text) for entry in entries],
+            [("I", "stock ors 3"), ("O", "Thank you. ORS: 3 in stock.")],
         )
-        self.assertEqual(rows[0].name, "message_tester")
+        self.assertEqual(total, 2)
+        self.assertEqual(entries[0].message.name, "message_tester")
 
     def test_conversation_is_per_number(self) -> None:
-        send_test_message("+15550009", "ping")
-        self.assertEqual(conversation("+15550010"), [])
+        store_and_queue("+15550009", "ping")
+        self.assertEqual(conversation("+15550010"), ([], 0))
         self.assertEqual(BackendMessage.objects.filter(identity="+15550009").count(), 2)
 
 

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 
+from rapidsms.apps.base import AppBase
 from rapidsms.contrib.messagelog.app import MessageLogApp
 from rapidsms.contrib.messagelog.models import Message
 from rapidsms.messages.outgoing import OutgoingMessage
 from rapidsms.models import Backend, Connection, Contact
-from rapidsms.tests.harness import RapidTest, TestScript
+from rapidsms.router import lookup_connections
+from rapidsms.router.blocking import BlockingRouter
+from rapidsms.tests.harness import MockBackend, RapidTest, TestScript
 
 LOG_APPS = ["rapidsms.contrib.messagelog", "rapidsms.contrib.handlers", "rapidsms.contrib.default"]
 ECHO = ["rapidsms.contrib.echo.handlers.echo.EchoHandler"]
@@ -42,6 +48,35 @@ class MessageLogTranscriptTest(TestScript):
             ("O", "100", "hello"),
             ("I", "200", "what?"),
             ("O", "200", "Sorry, RapidSMS could not understand your message."),
+        ]
+
+
+class BufferedLogTranscriptTest(TestScript):
+    apps = LOG_APPS
+    handlers = ECHO + ["rapidsms.contrib.registration.handlers.register.RegisterHandler"]
+    strict = True
+
+    def test_rows_keep_the_order_and_the_contact_of_the_moment(self):
+        self.runScript(
+            """
+            100 > echo first
+            100 < first
+            100 > join Amina
+            100 < Thank you for registering, Amina!
+            100 > echo again
+            100 < again
+            """
+        )
+        rows = Message.objects.order_by("pk").values_list("direction", "text", "contact__name")
+        assert list(rows) == [
+            ("I", "echo first", None),
+            ("O", "first", None),
+            # Logged as it arrived, before the handler created the contact...
+            ("I", "join Amina", None),
+            # ...and the reply after, to the new contact.
+            ("O", "Thank you for registering, Amina!", "Amina"),
+            ("I", "echo again", "Amina"),
+            ("O", "again", "Amina"),
         ]
 
 
@@ -129,9 +164,12 @@ def test_each_logged_message_is_one_transaction(rapidsms_router, rapidsms_connec
     assert Message.objects.filter(direction="O").count() == 600
     assert len(transactions(queries)) == 1
 
+    # The first message shows the app that the router sends incoming_processed;
+    # from then on a message and its replies are written in one transaction.
+    receive("echo first", connections[1])
     with CaptureQueriesContext(db_connection) as queries:
         receive("echo hi", connections[0])
-    assert len(transactions(queries)) == 2  # the incoming row, then the reply's row
+    assert len(transactions(queries)) == 1  # the incoming row and the reply's row together
     assert logged()[-2:] == [("I", "+15550000000", "echo hi"), ("O", "+15550000000", "hi")]
 
 
@@ -162,3 +200,146 @@ def test_save_copies_the_contact_of_the_connection_and_refuses_another():
     only_contact.save()
     assert str(only_contact) == "x" * 57 + "... (to Bea)"
     assert str(Message(connection=loose, direction="I", text="hi")) == "hi (from 2 via b)"
+
+
+# A message and its replies are written together, after processing ------------------
+
+
+class Replier(AppBase):
+    """Answers twice; the second reply is one the Canceller stops."""
+
+    def filter(self, msg):
+        if msg.text == "drop":
+            msg.respond("dropped")
+            return True
+        return None
+
+    def handle(self, msg):
+        msg.respond(f"one: {msg.text}")
+        msg.respond("secret")
+        if msg.text == "crash":
+            raise RuntimeError("app bug after replying")
+        # Nothing is written while the message is being processed.
+        msg.rows_seen_while_handling = Message.objects.count()
+        return True
+
+
+class Canceller(AppBase):
+    def outgoing(self, msg):
+        return False if msg.text == "secret" else None
+
+
+class FailingBackend(MockBackend):
+    def send(self, id_, text, identities, context=None):
+        raise RuntimeError("gateway down")
+
+
+def make_router(backend=MockBackend, router_class=BlockingRouter):
+    # Canceller after the log: its outgoing phase runs before the log's.
+    return router_class(
+        apps=[MessageLogApp, Replier, Canceller], backends={"mock": {"ENGINE": backend}}
+    )
+
+
+def receive_on(router, text, identity="+15550001"):
+    connection = lookup_connections("mock", [identity])[0]
+    msg = router.new_incoming_message(text=text, connections=[connection])
+    router.receive_incoming(msg)
+    return msg
+
+
+def warmed_up(router):
+    """Let the log see the router's first incoming_processed, as any deployment does."""
+    receive_on(router, "warm up", identity="+15559999")
+    Message.objects.all().delete()
+    return router
+
+
+@pytest.mark.django_db(transaction=True)
+def test_message_and_replies_are_one_transaction_written_after_processing():
+    router = warmed_up(make_router())
+    lookup_connections("mock", ["+15550001"])  # created before counting
+    with CaptureQueriesContext(db_connection) as queries:
+        msg = receive_on(router, "hello")
+    assert msg.rows_seen_while_handling == 0
+    assert len(transactions(queries)) == 1
+    assert logged() == [("I", "+15550001", "hello"), ("O", "+15550001", "one: hello")]
+    assert msg.logger_msg.pk == Message.objects.get(direction="I").pk
+
+
+@pytest.mark.django_db
+def test_cancelled_reply_loses_nothing_else():
+    router = warmed_up(make_router())
+    receive_on(router, "hello")
+    assert logged() == [("I", "+15550001", "hello"), ("O", "+15550001", "one: hello")]
+    assert [sent["text"] for sent in router.backends["mock"].messages][-1] == "one: hello"
+
+
+@pytest.mark.django_db
+def test_failed_reply_is_still_logged_with_its_message(caplog):
+    router = warmed_up(make_router(backend=FailingBackend))
+    receive_on(router, "hello")
+    assert logged() == [("I", "+15550001", "hello"), ("O", "+15550001", "one: hello")]
+
+
+@pytest.mark.django_db
+def test_app_crashing_after_replying_loses_nothing(caplog):
+    router = warmed_up(make_router())
+    receive_on(router, "crash")
+    assert logged() == [("I", "+15550001", "crash"), ("O", "+15550001", "one: crash")]
+
+
+@pytest.mark.django_db
+def test_reply_to_a_filtered_message_is_logged():
+    router = warmed_up(make_router())
+    receive_on(router, "drop")
+    assert logged() == [("O", "+15550001", "dropped")]
+
+
+@pytest.mark.django_db
+def test_reply_sent_after_processing_is_written_at_once():
+    router = warmed_up(make_router())
+    msg = receive_on(router, "hello")
+    later = router.new_outgoing_message(
+        text="later", connections=msg.connections, in_response_to=msg
+    )
+    router.send_outgoing(later)
+    assert logged()[-1] == ("O", "+15550001", "later")
+    assert later.logger_msg.pk is not None
+
+
+class SilentRouter(BlockingRouter):
+    """A router of another kind that never sends incoming_processed."""
+
+    def process_incoming(self, msg):
+        if self.process_incoming_phases(msg) is not False:
+            for response in msg.responses:
+                self.send_response(msg, response)
+
+
+@pytest.mark.django_db
+def test_router_without_the_signal_still_gets_every_row():
+    router = make_router(router_class=SilentRouter)
+    receive_on(router, "hello")
+    receive_on(router, "again")
+    assert logged() == [
+        ("I", "+15550001", "hello"),
+        ("O", "+15550001", "one: hello"),
+        ("I", "+15550001", "again"),
+        ("O", "+15550001", "one: again"),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_failed_write_is_logged_not_raised(monkeypatch, caplog):
+    router = warmed_up(make_router())
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(Message.objects, "bulk_create", broken)
+    with caplog.at_level(logging.ERROR):
+        msg = receive_on(router, "hello")
+    assert "Could not write the 2 message log row(s)" in caplog.text
+    assert [sent["text"] for sent in router.backends["mock"].messages][-1] == "one: hello"
+    assert msg.processed

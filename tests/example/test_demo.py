@@ -7,55 +7,18 @@ on a temporary SQLite file; the pages are fetched over real HTTP from
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-EXAMPLE_DIR = Path(__file__).resolve().parents[2] / "example"
+from tests.example.server import csrf_token, manage, migrated_database, serve_example
+
 PAGE_TIMEOUT = 10
-_CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-def manage(db_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run ``manage.py <args>`` of the example project on ``db_path``."""
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=EXAMPLE_DIR,
-        env=example_env(db_path),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def example_env(db_path: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    # pytest-django exported the test suite's settings; the example has its own.
-    env["DJANGO_SETTINGS_MODULE"] = "example_project.settings"
-    env["EXAMPLE_DB_PATH"] = str(db_path)
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def csrf_token(html: str) -> str:
-    match = _CSRF_TOKEN.search(html)
-    assert match, "no CSRF token in the page:\n" + html
-    return match.group(1)
+TESTER_PAGE = "/httptester/+15550100/"
 
 
 def conversation_rows(db_path: Path, identity: str) -> list[tuple[str, str]]:
@@ -71,10 +34,7 @@ def conversation_rows(db_path: Path, identity: str) -> list[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated example database, as ``make demo``'s first step leaves it."""
-    path = tmp_path_factory.mktemp("example") / "db.sqlite3"
-    result = manage(path, "migrate", "--noinput")
-    assert result.returncode == 0, result.stdout + result.stderr
-    return path
+    return migrated_database(tmp_path_factory, tmp_path_factory.mktemp("example") / "db.sqlite3")
 
 
 @pytest.fixture(scope="module")
@@ -82,47 +42,15 @@ def server(db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     """Run ``demo_setup`` and serve the example project; yield its base URL."""
     result = manage(db_path, "demo_setup")
     assert result.returncode == 0, result.stdout + result.stderr
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log_path = tmp_path_factory.mktemp("server") / "runserver.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-            cwd=EXAMPLE_DIR,
-            env=example_env(db_path),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_until_serving(base_url, process, log_path)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def wait_until_serving(base_url: str, process: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail("runserver exited early:\n" + log_path.read_text())
-        try:
-            requests.get(base_url + "/admin/login/", timeout=1)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    pytest.fail("runserver did not answer within 30 s:\n" + log_path.read_text())
+    with serve_example(db_path, tmp_path_factory.mktemp("server") / "runserver.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def demo_session(server: str) -> Iterator[requests.Session]:
-    """A session logged in as demo/demo through the admin's login form."""
+    """A session logged in as demo/demo through the login page."""
     with requests.Session() as session:
-        login_url = server + "/admin/login/?next=/"
+        login_url = server + "/login/?next=/"
         page = session.get(login_url, timeout=PAGE_TIMEOUT)
         assert page.status_code == 200
         response = session.post(
@@ -136,18 +64,24 @@ def demo_session(server: str) -> Iterator[requests.Session]:
             timeout=PAGE_TIMEOUT,
         )
         assert response.status_code == 200
-        assert response.url == server + "/", "the login did not land on the home page"
+        assert response.url == server + "/", "the login did not land on the dashboard"
         yield session
 
 
 def send_test_message(
     session: requests.Session, server: str, identity: str, text: str
 ) -> requests.Response:
-    """Post the home page's form as a person would, following the redirect."""
-    page = session.get(server + "/", timeout=PAGE_TIMEOUT)
+    """Post the message tester's form as a person would, following the redirect."""
+    page_url = server + TESTER_PAGE
+    page = session.get(page_url, timeout=PAGE_TIMEOUT)
     return session.post(
-        server + "/",
-        data={"csrfmiddlewaretoken": csrf_token(page.text), "identity": identity, "text": text},
+        page_url,
+        data={
+            "csrfmiddlewaretoken": csrf_token(page.text),
+            "action": "send",
+            "identity": identity,
+            "text": text,
+        },
         timeout=PAGE_TIMEOUT,
     )
 
@@ -200,18 +134,22 @@ def test_the_example_apps_own_tests_pass(tmp_path: Path) -> None:
 # The pages --------------------------------------------------------------------
 
 
-def test_home_page_needs_a_login(server: str) -> None:
+def test_dashboard_needs_a_login(server: str) -> None:
     response = requests.get(server + "/", allow_redirects=False, timeout=PAGE_TIMEOUT)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/admin/login/?next=/"
+    assert response.headers["Location"] == "/login/?next=/"
 
 
-def test_home_page_lists_the_sms_apps_and_backends(
+def test_dashboard_links_the_pages_and_lists_the_sms_apps(
     server: str, demo_session: requests.Session
 ) -> None:
     page = session_get(demo_session, server + "/")
+    for url in ("/httptester/", "/messagelog/", "/messaging/", "/registration/", "/admin/"):
+        assert f'<h2><a href="{url}">' in page
     apps = re.findall(r"<li><strong>(\w+)</strong> <code>([\w.]+)</code></li>", page)
     assert apps == [
+        ("messagelog", "rapidsms.contrib.messagelog.app.MessageLogApp"),
+        ("optout", "rapidsms.contrib.optout.app.OptOutApp"),
         ("handlers", "rapidsms.contrib.handlers.app.App"),
         ("supplies", "supplies.app.SuppliesApp"),
         ("default", "rapidsms.contrib.default.app.DefaultApp"),
@@ -219,12 +157,19 @@ def test_home_page_lists_the_sms_apps_and_backends(
     ]
 
 
-def test_style_sheet_is_served(server: str, demo_session: requests.Session) -> None:
-    page = session_get(demo_session, server + "/")
+def test_style_sheet_and_scripts_are_served(server: str, demo_session: requests.Session) -> None:
+    page = session_get(demo_session, server + TESTER_PAGE)
     href = re.search(r'<link rel="stylesheet" href="([^"]+)">', page).group(1)
     css = requests.get(server + href, timeout=PAGE_TIMEOUT)
     assert css.status_code == 200
     assert ".conversation" in css.text
+    for script in re.findall(r'<script src="([^"]+)" defer>', page):
+        assert requests.get(server + script, timeout=PAGE_TIMEOUT).status_code == 200
+
+
+def test_database_is_in_wal_mode(server: str, db_path: Path) -> None:
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
 def test_echo_reply_appears_in_the_conversation(
@@ -232,7 +177,7 @@ def test_echo_reply_appears_in_the_conversation(
 ) -> None:
     response = send_test_message(demo_session, server, "+1 555 0101", "echo hi")
     assert response.status_code == 200
-    assert response.url == server + "/?identity=%2B15550101"
+    assert response.url == server + "/httptester/+15550101/"
     assert "Conversation with +15550101" in response.text
     texts = re.findall(r'<span class="text">(.*?)</span>', response.text, re.DOTALL)
     assert texts == ["echo hi", "hi"]
@@ -260,15 +205,33 @@ def test_unknown_text_gets_the_default_reply(server: str, demo_session: requests
     assert "<b>there</b>" not in response.text
 
 
+def test_message_log_and_its_export_show_the_conversation(
+    server: str, demo_session: requests.Session
+) -> None:
+    send_test_message(demo_session, server, "+15550106", "join Amina")
+    page = session_get(demo_session, server + "/messagelog/?q=%2B15550106")
+    assert "Thank you for registering, Amina!" in page
+    export = demo_session.get(
+        server + "/messagelog/export.csv?q=%2B15550106&sort=date", timeout=PAGE_TIMEOUT
+    )
+    lines = export.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "date,direction,contact,identity,backend,text"
+    assert [line.split(",", 1)[1] for line in lines[1:]] == [
+        "I,,'+15550106,message_tester,join Amina",
+        "O,Amina,'+15550106,message_tester,"
+        "\"Thank you for registering, Amina!\"",
+    ]
+
+
 @pytest.mark.parametrize(
     ("identity", "text", "error"),
     [
         ("+15550104", "", "This field is required."),
         ("+15550104", "   ", "This field is required."),
         ("+15550104", "x" * 1601, "Ensure this value has at most 1600 characters (it has 1601)."),
-        ("not a number", "echo hi", "Enter a phone number of 3 to 15 digits"),
+        ("not a number", "echo hi", "Enter a phone number of 3 to 20 digits"),
         ("", "echo hi", "This field is required."),
-        ("+1234567890123456", "echo hi", "Enter a phone number of 3 to 15 digits"),
+        ("+123456789012345678901", "echo hi", "Enter a phone number of 3 to 20 digits"),
     ],
 )
 def test_bad_input_gets_a_form_error_and_sends_nothing(
@@ -281,7 +244,7 @@ def test_bad_input_gets_a_form_error_and_sends_nothing(
 ) -> None:
     response = send_test_message(demo_session, server, identity, text)
     assert response.status_code == 200
-    assert response.url == server + "/", "a refused message must not redirect"
+    assert response.url == server + TESTER_PAGE, "a refused message must not redirect"
     assert '<ul class="errorlist"' in response.text
     assert error in response.text
     assert conversation_rows(db_path, "+15550104") == []

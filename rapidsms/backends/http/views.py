@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 
 from rapidsms.backends.http.forms import BaseHttpForm, GenericHttpForm
@@ -76,17 +77,20 @@ class BaseHttpBackendView(InboundView):
 
     def form_valid(self, form: BaseHttpForm) -> HttpResponse:
         """Route the message of a valid form and answer the gateway."""
-        data = form.get_incoming_data()
-        fields = dict(data.get("fields") or {})
-        connection = data["connection"]
-        message = GatewayMessage(
-            identity=connection.identity,
-            text=data["text"],
-            external_id=str(fields.get("external_id") or ""),
-            fields=fields,
-            connection=connection,
-        )
-        message = self.clean_message(message)
+        # The form creates the connection before the message is checked: a
+        # message refused by the check must not leave a connection behind.
+        with transaction.atomic():
+            data = form.get_incoming_data()
+            fields = dict(data.get("fields") or {})
+            connection = data["connection"]
+            message = GatewayMessage(
+                identity=connection.identity,
+                text=data["text"],
+                external_id=str(fields.get("external_id") or ""),
+                fields=fields,
+                connection=connection,
+            )
+            message = self.clean_message(message)
         self.route(message)
         return self.success_response(self.request, [message])
 

@@ -39,13 +39,16 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.core.exceptions import BadRequest as DjangoBadRequest
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
@@ -61,6 +64,9 @@ logger = logging.getLogger("rapidsms.backends.inbound")
 
 #: Longest identity, gateway id or raw status stored (the columns' size).
 MAX_FIELD_LENGTH = 255
+#: Deepest nesting of a JSON body accepted; gateways send a few levels, and
+#: deeper bodies would exhaust the stack of the code that walks them.
+MAX_JSON_DEPTH = 64
 
 
 class InboundError(Exception):
@@ -159,7 +165,9 @@ class GatewayView(View):
             return self.refuse(request, exc)
         except RequestDataTooBig:
             return self.refuse(request, PayloadTooLarge("The request body is too large."))
-        except SuspiciousOperation as exc:
+        # Django's own refusals of a body it cannot parse: a form in another
+        # charset than UTF-8, a multipart body without a valid boundary.
+        except (SuspiciousOperation, DjangoBadRequest, MultiPartParserError) as exc:
             return self.refuse(request, BadRequest(f"The request was refused: {exc}"))
         except DatabaseError:
             logger.exception("Backend %s: database error while handling a request.",
@@ -246,6 +254,8 @@ class GatewayView(View):
             raise BadRequest(f"The body is not valid JSON: {exc}") from None
         if not isinstance(data, dict):
             raise BadRequest("The body must be a JSON object.")
+        if json_depth(data) > MAX_JSON_DEPTH:
+            raise BadRequest(f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels.")
         return data
 
     def require(self, data: Any, name: str) -> str:
@@ -339,8 +349,8 @@ class InboundView(GatewayView):
         if message.connection is None:
             message.identity = self.clean_identity(message.identity, self.identity_field)
         if not storable(message.fields):
-            raise BadRequest("A field contains characters that cannot be stored "
-                             "(NUL or an unpaired surrogate).")
+            raise BadRequest("A field contains a value that cannot be stored "
+                             "(NUL, an unpaired surrogate, NaN or Infinity).")
         return message
 
     def get_dedupe_window(self) -> int:
@@ -434,8 +444,8 @@ class StatusView(GatewayView):
         if report.identity:
             report.identity = self.clean_identity(report.identity, self.identity_field)
         if not storable(report.raw):
-            raise BadRequest("A field contains characters that cannot be stored "
-                             "(NUL or an unpaired surrogate).")
+            raise BadRequest("A field contains a value that cannot be stored "
+                             "(NUL, an unpaired surrogate, NaN or Infinity).")
         return report
 
 
@@ -447,11 +457,14 @@ def raw_data(data: QueryDict | dict[str, Any]) -> dict[str, Any]:
 
 
 def storable(value: Any) -> bool:
-    """Return False when ``value`` holds a string no database column takes.
+    """Return False when ``value`` holds a string or number no database column takes.
 
-    PostgreSQL refuses NUL characters in text and JSON, and no database
-    stores an unpaired UTF-16 surrogate.
+    PostgreSQL refuses NUL characters in text and JSON, no database stores
+    an unpaired UTF-16 surrogate, and JSON columns refuse NaN and Infinity
+    (which Python's JSON parser accepts).
     """
+    if isinstance(value, float):
+        return math.isfinite(value)
     if isinstance(value, str):
         if "\x00" in value:
             return False
@@ -465,3 +478,17 @@ def storable(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return all(storable(item) for item in value)
     return True
+
+
+def json_depth(value: Any) -> int:
+    """Return how deeply ``value`` nests lists and objects (without recursing: it may be deep)."""
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, depth)
+            pending.extend((inner, depth + 1) for inner in item)
+    return deepest

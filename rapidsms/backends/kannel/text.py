@@ -125,7 +125,7 @@ def inbound_codec(charset: str | None, coding: str | None, data: bytes = b"") ->
     if name:
         try:
             return codecs.lookup(name).name
-        except LookupError:
+        except (LookupError, ValueError):  # ValueError: a NUL in the name
             pass  # Kannel's own labels such as "8-BIT" or "binary"
     return "utf-16-be" if str(coding or "").strip() == str(UCS2) else "utf-8"
 
@@ -133,11 +133,16 @@ def inbound_codec(charset: str | None, coding: str | None, data: bytes = b"") ->
 def decode_text(data: bytes, charset: str | None = None, coding: str | None = None) -> str:
     """Return the text of a message Kannel delivered; raise :class:`TextNotDecodable`."""
     codec = inbound_codec(charset, coding, data)
+    label = charset or ("UTF-16BE" if codec == "utf-16-be" else "UTF-8")
     try:
         return data.decode(codec)
     except UnicodeDecodeError as exc:
-        label = charset or ("UTF-16BE" if codec == "utf-16-be" else "UTF-8")
         raise TextNotDecodable(
             f"The text is not valid {label} (byte {exc.start}: {exc.reason}); make sure the "
             "sms-service get-url passes charset=%C&coding=%c."
         ) from None
+    except (LookupError, UnicodeError) as exc:
+        # A codec Python has that is not a text charset ("base64", "rot13"), or
+        # one that refuses on its own terms ("undefined", "idna").
+        raise TextNotDecodable(f"{label[:40]!r} is not a charset text can be read in "
+                               f"({exc}).") from None

@@ -1,4 +1,4 @@
-"""Reading the contacts bulk-import file: one ``name, backend, identity`` per line.
+"""The contacts page's forms, and its bulk-import file: one ``name, backend, identity`` per line.
 
 The import is all or nothing: :func:`parse_contacts_csv` checks every line
 and reports each bad one with its number, and :func:`import_contacts`
@@ -10,6 +10,9 @@ uses them like this::
         ...  # show the errors; nothing was imported
     else:
         contacts = import_contacts(rows)
+
+:class:`ContactForm`, :data:`ConnectionFormSet` and :class:`BulkContactsForm`
+are the forms of the contacts page.
 """
 
 from __future__ import annotations
@@ -19,9 +22,12 @@ import io
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django import forms
+from django.conf import settings
 from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rapidsms.conf import get_setting
 from rapidsms.models import Backend, Connection, Contact
@@ -282,3 +288,107 @@ def _format_size(size: int) -> str:
     if size >= 1024:
         return f"{size / 1024:g} KB"
     return f"{size} bytes"
+
+
+# The contacts page's forms ---------------------------------------------------
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    return [("", _("The project's language"))] + [
+        (code, str(name)) for code, name in settings.LANGUAGES
+    ]
+
+
+class ContactForm(forms.ModelForm):
+    """A contact's name and language."""
+
+    language = forms.ChoiceField(label=gettext_lazy("Language"), required=False, choices=())
+
+    class Meta:
+        model = Contact
+        fields = ["name", "language"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = _language_choices()
+        current = self.instance.language
+        if current and current not in dict(choices):
+            choices.append((current, current))  # keep a value set by other means
+        self.fields["language"].choices = choices
+
+
+class ConnectionForm(forms.ModelForm):
+    """A backend and identity of a contact.
+
+    An identity that exists without a contact (someone who wrote in before
+    being added) is given to this contact instead of being refused; one
+    that belongs to another contact is refused, naming that contact.
+    """
+
+    class Meta:
+        model = Connection
+        fields = ["backend", "identity"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        backend, identity = cleaned.get("backend"), cleaned.get("identity")
+        if self.instance.pk is None and backend is not None and identity:
+            existing = (
+                Connection.objects.filter(backend=backend, identity=identity)
+                .select_related("contact")
+                .first()
+            )
+            if existing is not None and existing.contact_id is None:
+                self.instance = existing
+            elif existing is not None:
+                raise forms.ValidationError(
+                    _("%(identity)s on %(backend)s already belongs to %(contact)s.")
+                    % {"identity": identity, "backend": backend, "contact": existing.contact}
+                )
+        return cleaned
+
+
+class BaseConnectionFormSet(forms.BaseInlineFormSet):
+    """Removing a connection takes it from the contact; the number and its history stay."""
+
+    def delete_existing(self, obj: Connection, commit: bool = True) -> None:
+        obj.contact = None
+        if commit:
+            obj.save(update_fields=["contact", "modified_on"])
+
+
+#: The connections of a contact, edited on the contact's page.
+ConnectionFormSet = forms.inlineformset_factory(
+    Contact,
+    Connection,
+    form=ConnectionForm,
+    formset=BaseConnectionFormSet,
+    fields=["backend", "identity"],
+    extra=1,
+    can_delete=True,
+)
+
+
+class BulkContactsForm(forms.Form):
+    """A CSV file of contacts, read with :func:`parse_contacts_csv`."""
+
+    bulk = forms.FileField(
+        label=gettext_lazy("Contacts file (CSV)"),
+        help_text=gettext_lazy(
+            "One contact per line: name, backend, identity. UTF-8, at most 2 MB."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
+    )
+
+    def clean_bulk(self) -> list[ContactRow]:
+        """Return the rows of the file; raise one error per bad line, with its number."""
+        upload = self.cleaned_data["bulk"]
+        if upload.size > MAX_CSV_BYTES:
+            raise forms.ValidationError(
+                _("The file is too large: at most %(size)s.")
+                % {"size": _format_size(MAX_CSV_BYTES)}
+            )
+        rows, errors = parse_contacts_csv(upload)
+        if errors:
+            raise forms.ValidationError([str(error) for error in errors])
+        return rows

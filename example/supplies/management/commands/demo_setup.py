@@ -13,13 +13,17 @@ PASSWORD = "demo"
 DEFAULT_URL = "http://127.0.0.1:8000/"
 
 TRY_THIS = """\
-On the home page, send test messages as a phone number, for example:
+In the message tester ({url}httptester/), send test messages as a phone number:
   echo hi        the echo handler replies "hi"
   ping           the ping handler replies "pong"
   help           what the demo understands
   stock ors 12   the supplies app records 12 ORS and confirms it
+  join Amina     registers the number as the contact Amina
+  stop           opts the number out of bulk messages (start opts back in)
   hello          no app understands it: the default app apologises
-Stock reports, contacts and connections are in the admin at {url}admin/"""
+Every message is in the message log ({url}messagelog/); write to many contacts
+at {url}messaging/ and manage them at {url}registration/. Stock reports are in
+the admin at {url}admin/"""
 
 
 class Command(BaseCommand):

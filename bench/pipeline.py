@@ -1,0 +1,168 @@
+"""Benchmark: the durable pipeline end to end, with 1 and 2 Celery workers.
+
+Run with ``python bench/pipeline.py [--messages N] [--workers 1 2]``. Needs
+PostgreSQL and a broker: ``DATABASE_URL`` (default
+``postgres://postgres@127.0.0.1:5432/rapidsms_bench``, created if missing) and
+``CELERY_BROKER_URL`` (default ``redis://127.0.0.1:6379/0``).
+
+Each run posts N messages over HTTP to the inbound endpoint (Django behind a
+threaded WSGI server), which stores them in PostgreSQL and queues them;
+``celery worker`` processes run the echo app, store the replies and send
+them over HTTP to a local sink. Reported: the intake rate (HTTP requests
+answered per second), the end-to-end rate (messages whose reply reached the
+sink per second, from the first request to the last reply) and the latency
+from intake (the message's row) to send (the reply's ``sent`` time), p50 and
+p99: first with the inbound endpoint flooded (the latency is then mostly the
+backlog's), then with messages offered at a steady ``--rate`` below the
+throughput. Everything runs on this machine, so the load generator, the web
+server, the sink, PostgreSQL, the broker and the workers share its CPUs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rapidsms_bench")
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+
+
+def ensure_database(url: str) -> None:
+    """Create the benchmark's PostgreSQL database when it does not exist."""
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+class SettingsProxy:
+    """Lets :class:`~tests.durable.pipeline.Pipeline` change settings outside pytest."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        from django.conf import settings
+
+        from rapidsms.router.api import reset_router
+
+        setattr(settings, name, value)
+        reset_router()
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def post_paced(pipeline: Any, texts: list[tuple[str, str]], rate: float) -> list[int]:
+    """Post ``texts`` at ``rate`` per second (a gateway that is not flooding us)."""
+    codes: list[int] = []
+    start = time.monotonic()
+    for index in range(0, len(texts), 5):
+        delay = start + index / rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        codes += pipeline.post(texts[index:index + 5], threads=5)
+    return codes
+
+
+def run_once(workers: int, messages: int, concurrency: int, log_dir: Path,
+             rate: float | None = None) -> dict[str, float]:
+    from django.db import connection
+
+    from rapidsms.router.db.models import Message, Transmission
+    from tests.durable.pipeline import Pipeline
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE db_transmissionevent, db_transmission, db_message CASCADE")
+    pipeline = Pipeline(os.environ["CELERY_BROKER_URL"], SettingsProxy(), log_dir)
+    try:
+        pipeline.start_workers(workers, concurrency=concurrency)
+        texts = [(f"+1555{i % 500:07d}", f"echo bench {i}") for i in range(messages)]
+        pipeline.post(texts[:20])  # warm up connections, router and caches
+        pipeline.wait_finished(20, timeout=60)
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE db_transmissionevent, db_transmission, db_message CASCADE")
+        start = time.monotonic()
+        codes = post_paced(pipeline, texts, rate) if rate else pipeline.post(texts, threads=16)
+        intake = time.monotonic() - start
+        pipeline.wait_finished(messages, timeout=600)
+        total = time.monotonic() - start
+        assert set(codes) == {200}, f"inbound answered {set(codes)}"
+        received = {
+            message.pk: message.date
+            for message in Message.objects.filter(direction="I").only("pk", "date")
+        }
+        latencies = [
+            (sent - received[original]).total_seconds()
+            for sent, original in Transmission.objects.filter(direction="O").values_list(
+                "sent", "message__in_response_to_id"
+            )
+        ]
+        assert len(latencies) == messages
+    finally:
+        pipeline.close()
+    return {
+        "intake_per_s": messages / intake,
+        "end_to_end_per_s": messages / total,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--concurrency", type=int, default=4, help="threads per worker")
+    parser.add_argument("--rate", type=float, default=20.0,
+                        help="messages per second of the paced run that measures latency "
+                             "without a backlog (0: skip it)")
+    args = parser.parse_args()
+
+    ensure_database(os.environ["DATABASE_URL"])
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    logging.getLogger("rapidsms").addHandler(logging.StreamHandler())
+    logging.getLogger("rapidsms").setLevel(logging.WARNING)
+    call_command("migrate", verbosity=0)
+    print(f"Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+          f"broker {urlparse(os.environ['CELERY_BROKER_URL']).scheme}, "
+          f"{args.messages} messages, {args.concurrency} threads per worker")
+    with tempfile.TemporaryDirectory() as log_dir:
+        for workers in args.workers:
+            result = run_once(workers, args.messages, args.concurrency, Path(log_dir))
+            print(
+                f"{workers} worker(s), flooded: intake {result['intake_per_s']:.0f}/s, "
+                f"end to end {result['end_to_end_per_s']:.0f} msgs/s, "
+                f"intake->send p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms"
+            )
+            if args.rate:
+                count = max(50, min(args.messages, int(args.rate * 15)))
+                paced = run_once(workers, count, args.concurrency, Path(log_dir), args.rate)
+                print(
+                    f"{workers} worker(s), {args.rate:.0f} msgs/s offered: "
+                    f"intake->send p50 {paced['p50_ms']:.0f} ms, p99 {paced['p99_ms']:.0f} ms"
+                )
+
+
+if __name__ == "__main__":
+    main()

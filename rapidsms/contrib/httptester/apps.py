@@ -1,0 +1,15 @@
+"""Django app configuration of the message tester."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HttpTesterConfig(AppConfig):
+    name = "rapidsms.contrib.httptester"
+    label = "httptester"
+    verbose_name = _("Message tester")
+
+    def ready(self) -> None:
+        from rapidsms.contrib.httptester import checks  # noqa: F401  (registers the checks)

@@ -1,0 +1,12 @@
+"""Django app configuration of the messaging page."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MessagingConfig(AppConfig):
+    name = "rapidsms.contrib.messaging"
+    label = "messaging"
+    verbose_name = _("Messaging")

@@ -1,0 +1,105 @@
+"""The messaging form: a text, and the connections to send it to."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from rapidsms.backends import encoding
+from rapidsms.errors import MessageSendingError
+from rapidsms.models import Connection
+from rapidsms.router import get_router
+
+logger = logging.getLogger(__name__)
+
+#: The longest text the page sends: ten SMS segments and more.
+MAX_TEXT_LENGTH = 1600
+
+
+def search_connections(query: str) -> QuerySet[Connection]:
+    """Return the connections whose identity or contact name contains ``query``."""
+    connections = Connection.objects.select_related("contact", "backend")
+    query = (query or "").strip()
+    if query:
+        connections = connections.filter(
+            Q(identity__icontains=query) | Q(contact__name__icontains=query)
+        )
+    return connections
+
+
+@dataclass
+class SendResult:
+    """What happened to a send: how many got it, and who did not and why."""
+
+    sent: int = 0
+    opted_out: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    cancelled: bool = False
+    segments: int = 0
+    ucs2: bool = False
+
+
+class MessagingForm(forms.Form):
+    """Send ``text`` to the chosen ``connections``, or to every connection matching ``q``."""
+
+    text = forms.CharField(
+        label=_("Message"),
+        max_length=MAX_TEXT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    connections = forms.ModelMultipleChoiceField(
+        label=_("Recipients"),
+        queryset=Connection.objects.all(),
+        required=False,
+        widget=forms.MultipleHiddenInput,
+    )
+    all_matching = forms.BooleanField(
+        label=_("Send to every connection that matches the search"), required=False
+    )
+    q = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("all_matching"):
+            recipients = list(search_connections(cleaned.get("q", "")))
+        else:
+            recipients = list(cleaned.get("connections") or [])
+        if "connections" not in self.errors and not recipients:
+            raise ValidationError(
+                _("Choose at least one recipient."), code="no_recipients"
+            )
+        cleaned["recipients"] = recipients
+        return cleaned
+
+    def send(self) -> SendResult:
+        """Send the text through the router, one message to every recipient.
+
+        Return a :class:`SendResult`. Backend failures are reported in it
+        (after every backend was tried), not raised.
+        """
+        text = self.cleaned_data["text"]
+        recipients = self.cleaned_data["recipients"]
+        count = encoding.count_segments(text)
+        result = SendResult(segments=count.segments, ucs2=count.alphabet is encoding.Alphabet.UCS2)
+        router = get_router()
+        msg = router.new_outgoing_message(text=text, connections=recipients)
+        try:
+            router.send_outgoing(msg)
+        except MessageSendingError as exc:
+            result.failed = sorted(set(map(str, exc.failed_identities)))
+            logger.error("Messaging: sending failed for %s: %s", ", ".join(result.failed), exc)
+        result.opted_out = sorted(
+            conn.identity for conn in getattr(msg, "opted_out_connections", [])
+        )
+        if not msg.processed:
+            result.cancelled = True
+            return result
+        delivered = {(conn.backend_id, conn.identity) for conn in msg.connections}
+        result.sent = max(0, len(delivered) - len(set(result.failed)))
+        return result

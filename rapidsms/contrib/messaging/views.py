@@ -1,0 +1,99 @@
+"""The messaging page (``messaging``) and its send action (``send_message``, POST only)."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from rapidsms.contrib.messaging.forms import (
+    MAX_TEXT_LENGTH,
+    MessagingForm,
+    SendResult,
+    search_connections,
+)
+from rapidsms.contrib.messaging.tables import RecipientTable
+from rapidsms.views import configure_table
+
+logger = logging.getLogger(__name__)
+
+
+def render_page(
+    request: HttpRequest, form: MessagingForm, query: str, status: int = 200
+) -> HttpResponse:
+    """Render the page: the search, the recipients table and the send form."""
+    selected = request.POST.getlist("connections") if request.method == "POST" else []
+    table = RecipientTable(
+        search_connections(query), selected=[pk for pk in selected if pk.isdigit()]
+    )
+    configure_table(request, table)
+    context = {
+        "form": form,
+        "table": table,
+        "query": query,
+        "max_text_length": MAX_TEXT_LENGTH,
+    }
+    return render(request, "messaging/index.html", context, status=status)
+
+
+@login_required
+@require_GET
+def messaging(request: HttpRequest) -> HttpResponse:
+    """Show the connections (searchable) and the form to write to them."""
+    query = request.GET.get("q", "").replace("\x00", "")[:200]
+    return render_page(request, MessagingForm(initial={"q": query}), query)
+
+
+@login_required
+@require_POST
+def send_message(request: HttpRequest) -> HttpResponse:
+    """Send the message to the chosen connections; say how many it was sent to."""
+    form = MessagingForm(request.POST)
+    query = request.POST.get("q", "").replace("\x00", "")[:200]
+    if not form.is_valid():
+        return render_page(request, form, query, status=400)
+    result = form.send()
+    logger.info("%s sent a message to %d recipient(s).", request.user, result.sent)
+    report(request, result)
+    url = reverse("messaging")
+    if query:
+        url += "?" + urlencode({"q": query})
+    return redirect(url)
+
+
+def report(request: HttpRequest, result: SendResult) -> None:
+    """Tell the user what happened to the send."""
+    if result.cancelled:
+        messages.warning(request, _("The message was not sent: an app cancelled it."))
+    else:
+        text = ngettext(
+            "Your message was sent to %(count)d recipient.",
+            "Your message was sent to %(count)d recipients.",
+            result.sent,
+        ) % {"count": result.sent}
+        cost = ngettext(
+            "It is %(segments)d SMS each", "It is %(segments)d SMS each", result.segments
+        ) % {"segments": result.segments}
+        if result.ucs2:
+            cost += " " + _("(UCS-2)")
+        messages.success(request, f"{text} {cost}.")
+    if result.opted_out:
+        messages.warning(
+            request,
+            _("Not sent to %(count)d opted-out recipient(s): %(identities)s.")
+            % {"count": len(result.opted_out), "identities": ", ".join(result.opted_out)},
+        )
+    if result.failed:
+        messages.error(
+            request,
+            _("Sending failed for %(count)d recipient(s): %(identities)s.")
+            % {"count": len(result.failed), "identities": ", ".join(result.failed)},
+        )

@@ -1,0 +1,420 @@
+"""Reads and writes of the message store; every status change goes through here.
+
+Each write is one short transaction guarded by a condition on the current
+status, so two workers handed the same task (a redelivery after a crash, a
+recovery run) can never both act: the second one's UPDATE matches no row.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import InterfaceError, OperationalError, models, transaction
+from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from rapidsms.errors import MessageSendingError
+from rapidsms.messages.incoming import IncomingMessage
+from rapidsms.messages.outgoing import OutgoingMessage
+from rapidsms.router.db.conf import COUNTDOWN_LIMIT
+from rapidsms.router.db.errors import MessageStoreUnavailable
+from rapidsms.router.db.models import Message, Transmission, TransmissionEvent
+from rapidsms.router.db.retry import decide
+from rapidsms.router.db.status import CLAIMABLE, Direction, Status
+
+logger = logging.getLogger("rapidsms.router.db")
+
+#: A task may arrive a little before its countdown on a worker whose clock is
+#: ahead; claims accept transmissions due within this many seconds.
+CLOCK_TOLERANCE = 1.0
+
+ERROR_LENGTH = 2000
+
+
+def class_path(obj: Any, default: type) -> str:
+    """Return the dotted path of ``obj``'s class, or "" when it is ``default``."""
+    cls = type(obj)
+    return "" if cls is default else f"{cls.__module__}.{cls.__qualname__}"
+
+
+# Incoming -----------------------------------------------------------------
+
+
+def save_incoming(msg: IncomingMessage) -> Message:
+    """Store an incoming message and one transmission per connection; return the row.
+
+    Raise :class:`MessageStoreUnavailable` when the database cannot be
+    reached, and ``ValueError`` when the message's ``fields`` are not JSON.
+    """
+    now = timezone.now()
+    connections = list(msg.connections)
+    try:
+        with transaction.atomic():
+            dbm = Message.objects.create(
+                direction=Direction.INCOMING,
+                text=msg.text,
+                fields=msg.fields,
+                external_id=str(msg.fields.get("external_id") or "")[:1024],
+                message_class=class_path(msg, IncomingMessage),
+                date=now,
+            )
+            Transmission.objects.bulk_create(
+                Transmission(
+                    message=dbm,
+                    connection=connection,
+                    direction=Direction.INCOMING,
+                    backend=connection.backend.name,
+                    identity=connection.identity,
+                    status=Status.RECEIVED,
+                    date=now,
+                    updated=now,
+                    queued_at=now,
+                    dispatched_at=now,
+                )
+                for connection in connections
+            )
+    except (OperationalError, InterfaceError) as exc:
+        raise MessageStoreUnavailable(
+            f"The incoming message could not be stored, the database is unavailable: {exc}"
+        ) from exc
+    except TypeError as exc:
+        raise ValueError(f"The message's fields cannot be stored as JSON: {exc}") from exc
+    return dbm
+
+
+def load_incoming(message_id: int) -> tuple[Message, list[Transmission]] | None:
+    """Return an incoming message and its transmissions, or None if it does not exist."""
+    transmissions = list(
+        Transmission.objects.filter(message_id=message_id, direction=Direction.INCOMING)
+        .select_related("message", "connection__backend")
+        .order_by("pk")
+    )
+    if not transmissions:
+        return None
+    return transmissions[0].message, transmissions
+
+
+def rebuild_incoming(dbm: Message, transmissions: Sequence[Transmission]) -> IncomingMessage:
+    """Return the message object apps see, with its stored id, class and fields."""
+    cls: type = IncomingMessage
+    if dbm.message_class:
+        try:
+            cls = import_string(dbm.message_class)
+        except ImportError:
+            logger.warning(
+                "Message %s was stored as %s, which cannot be imported; using IncomingMessage.",
+                dbm.pk,
+                dbm.message_class,
+            )
+    msg = cls(
+        connections=[t.connection for t in transmissions],
+        text=dbm.text,
+        id_=dbm.pk,
+        fields=dbm.fields,
+    )
+    msg.dbm = dbm
+    return msg
+
+
+def start_processing(message_id: int) -> None:
+    """Mark an incoming message as being processed (it may be processed again after a crash)."""
+    Transmission.objects.filter(
+        message_id=message_id, direction=Direction.INCOMING, status=Status.RECEIVED
+    ).update(status=Status.PROCESSING, updated=timezone.now())
+
+
+def finish_incoming(message_id: int, status: str, error: str = "") -> bool:
+    """Mark an incoming message ``handled`` or ``errored``; return False if already finished.
+
+    Call it inside the transaction that stores the replies: when it returns
+    False another worker finished first, and the caller must roll back.
+    """
+    return bool(
+        Transmission.objects.filter(
+            message_id=message_id,
+            direction=Direction.INCOMING,
+            status__in=[Status.RECEIVED, Status.PROCESSING],
+        ).update(status=status, last_error=error[:ERROR_LENGTH], updated=timezone.now())
+    )
+
+
+# Outgoing -----------------------------------------------------------------
+
+
+def connection_rows(connections: Any) -> list[tuple[int, str, str]]:
+    """Return ``(connection pk, backend name, identity)`` once per backend and identity."""
+    if isinstance(connections, QuerySet):
+        rows: Iterable = connections.values_list("pk", "backend__name", "identity")
+    else:
+        rows = ((conn.pk, conn.backend.name, conn.identity) for conn in connections)
+    seen: set[tuple[str, str]] = set()
+    result = []
+    for pk, backend, identity in rows:
+        if pk is None:
+            raise ValueError(
+                f"Connection {identity} via {backend} is not saved; create it with "
+                "rapidsms.router.lookup_connections() before sending to it."
+            )
+        if (backend, identity) in seen:
+            continue
+        seen.add((backend, identity))
+        result.append((pk, backend, identity))
+    return result
+
+
+def save_outgoing(
+    msg: OutgoingMessage,
+    rows: Sequence[tuple[int, str, str]],
+    context: dict[str, Any],
+    unknown_backends: Iterable[str] = (),
+) -> tuple[Message, list[Transmission]]:
+    """Store an outgoing message with one queued transmission per connection.
+
+    Transmissions through a backend in ``unknown_backends`` are stored as
+    failed at once, so the failure is visible where the others are.
+    """
+    unknown = set(unknown_backends)
+    original = msg.in_response_to
+    in_response_to_id = getattr(getattr(original, "dbm", None), "pk", None)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            dbm = Message.objects.create(
+                direction=Direction.OUTGOING,
+                text=msg.text,
+                fields=msg.fields,
+                backend_context=context,
+                in_response_to_id=in_response_to_id,
+                message_class=class_path(msg, OutgoingMessage),
+                date=now,
+            )
+            transmissions = Transmission.objects.bulk_create(
+                Transmission(
+                    message=dbm,
+                    connection_id=pk,
+                    direction=Direction.OUTGOING,
+                    backend=backend,
+                    identity=identity,
+                    status=Status.FAILED if backend in unknown else Status.QUEUED,
+                    last_error=(
+                        f"permanent failure: backend {backend!r} is not in INSTALLED_BACKENDS"
+                        if backend in unknown
+                        else ""
+                    ),
+                    next_attempt_at=now,
+                    date=now,
+                    updated=now,
+                    queued_at=now,
+                    dispatched_at=now,
+                )
+                for pk, backend, identity in rows
+            )
+    except TypeError as exc:
+        raise ValueError(f"The message's fields cannot be stored as JSON: {exc}") from exc
+    return dbm, transmissions
+
+
+def claim(transmission_ids: Sequence[int]) -> tuple[uuid.UUID, list[Transmission]]:
+    """Claim the transmissions that are due for sending; return the token and the rows.
+
+    This is the send-once guard: one conditional UPDATE moves rows from
+    queued or retry to sending, and only the worker whose token landed on a
+    row may send it. A duplicate task claims nothing.
+    """
+    now = timezone.now()
+    due = now + timedelta(seconds=CLOCK_TOLERANCE)
+    token = uuid.uuid4()
+    claimed = (
+        Transmission.objects.filter(
+            pk__in=list(transmission_ids),
+            direction=Direction.OUTGOING,
+            status__in=CLAIMABLE,
+        )
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=due))
+        .update(status=Status.SENDING, claim_token=token, claimed_at=now, updated=now)
+    )
+    if not claimed:
+        return token, []
+    rows = list(
+        Transmission.objects.filter(claim_token=token, status=Status.SENDING)
+        .select_related("message")
+        .order_by("pk")
+    )
+    return token, rows
+
+
+def record_sent(
+    rows: Sequence[Transmission], token: uuid.UUID, gateway_ids: dict[str, str]
+) -> None:
+    """Mark claimed transmissions sent and keep the gateway's message ids."""
+    if not rows:
+        return
+    now = timezone.now()
+    ids = [row.pk for row in rows]
+    changes: dict[str, Any] = {
+        # Only a row still "sending" becomes "sent": a delivery report may
+        # already have moved it further, and it must stay there.
+        "status": Case(
+            When(status=Status.SENDING, then=Value(Status.SENT.value)),
+            default=F("status"),
+            output_field=models.CharField(),
+        ),
+        "sent": Case(
+            When(status=Status.SENDING, then=Value(now)),
+            default=F("sent"),
+            output_field=models.DateTimeField(),
+        ),
+        "attempts": Case(
+            When(status=Status.SENDING, then=F("attempts") + 1),
+            default=F("attempts"),
+            output_field=models.PositiveIntegerField(),
+        ),
+        "next_attempt_at": None,
+        "updated": now,
+    }
+    known = {row.pk: str(gateway_ids[row.identity])[:255] for row in rows
+             if gateway_ids.get(row.identity)}
+    if known:
+        changes["gateway_message_id"] = Case(
+            *(When(pk=pk, then=Value(value)) for pk, value in known.items()),
+            default=F("gateway_message_id"),
+            output_field=models.CharField(),
+        )
+    with transaction.atomic():
+        Transmission.objects.filter(pk__in=ids, claim_token=token).update(**changes)
+        TransmissionEvent.objects.bulk_create(
+            TransmissionEvent(
+                transmission_id=row.pk,
+                status=Status.SENT,
+                raw={"gateway_message_id": gateway_ids[row.identity]}
+                if gateway_ids.get(row.identity)
+                else None,
+                date=now,
+            )
+            for row in rows
+        )
+
+
+def record_failure(
+    rows: Sequence[Transmission],
+    token: uuid.UUID,
+    error: MessageSendingError,
+    park: bool = True,
+) -> list[tuple[datetime, list[int]]]:
+    """Record a failed send of claimed rows; return ``(retry_at, ids)`` groups to retry.
+
+    Identities not in ``error.failed_identities`` got the message and are
+    marked sent (an empty list means all failed). Each failed transmission is
+    retried or failed for good by :func:`rapidsms.router.db.retry.decide`.
+    ``park`` False says no delayed task will carry the retries (eager mode):
+    the recovery task sends them when due.
+    """
+    named = {str(identity) for identity in error.failed_identities}
+    failed = [row for row in rows if not named or row.identity in named]
+    succeeded = [row for row in rows if named and row.identity not in named]
+    record_sent(succeeded, token, {})
+    text = str(error)[:ERROR_LENGTH]
+    raw = getattr(error, "raw", None)
+    now = timezone.now()
+    by_attempt: dict[tuple[int, datetime], list[Transmission]] = {}
+    for row in failed:
+        by_attempt.setdefault((row.attempts + 1, row.queued_at), []).append(row)
+    retries: list[tuple[datetime, list[int]]] = []
+    with transaction.atomic():
+        for (attempts, queued_at), group in by_attempt.items():
+            decision = decide(
+                attempts=attempts,
+                queued_at=queued_at,
+                retryable=error.retryable,
+                error=text,
+                retry_after=getattr(error, "retry_after", None),
+                now=now,
+            )
+            ids = [row.pk for row in group]
+            guard = Transmission.objects.filter(
+                pk__in=ids, claim_token=token, status=Status.SENDING
+            )
+            if decision.gives_up:
+                guard.update(
+                    status=Status.FAILED,
+                    last_error=decision.reason[:ERROR_LENGTH],
+                    attempts=F("attempts") + 1,
+                    next_attempt_at=None,
+                    updated=now,
+                )
+                status = Status.FAILED
+            else:
+                parked = park and (decision.retry_at - now).total_seconds() <= COUNTDOWN_LIMIT
+                guard.update(
+                    status=Status.RETRY,
+                    last_error=text,
+                    attempts=F("attempts") + 1,
+                    next_attempt_at=decision.retry_at,
+                    # None: too far ahead to park in the broker; recovery sends it.
+                    dispatched_at=decision.retry_at if parked else None,
+                    updated=now,
+                )
+                status = Status.RETRY
+                if parked:
+                    retries.append((decision.retry_at, ids))
+            TransmissionEvent.objects.bulk_create(
+                TransmissionEvent(
+                    transmission_id=pk,
+                    status=status,
+                    detail=decision.reason[:ERROR_LENGTH],
+                    raw=raw,
+                    date=now,
+                )
+                for pk in ids
+            )
+    return retries
+
+
+def defer(transmission_ids: Sequence[int], until: datetime, dispatched: bool) -> None:
+    """Put off the unclaimed transmissions of a batch until ``until`` (a rate-limit slot).
+
+    ``dispatched`` says a delayed task was handed to the broker for them;
+    otherwise the recovery task sends them when they are due.
+    """
+    Transmission.objects.filter(pk__in=list(transmission_ids), status__in=CLAIMABLE).update(
+        next_attempt_at=until,
+        dispatched_at=until if dispatched else None,
+        updated=timezone.now(),
+    )
+
+
+def requeue_failed(queryset: QuerySet[Transmission], note: str) -> list[int]:
+    """Queue failed outgoing transmissions again from scratch; return their ids.
+
+    The operator's "retry failed" action: attempts and the maximum age start
+    over. The caller dispatches the returned ids.
+    """
+    now = timezone.now()
+    ids = list(
+        queryset.filter(direction=Direction.OUTGOING, status=Status.FAILED).values_list(
+            "pk", flat=True
+        )
+    )
+    if not ids:
+        return []
+    with transaction.atomic():
+        Transmission.objects.filter(pk__in=ids, status=Status.FAILED).update(
+            status=Status.QUEUED,
+            attempts=0,
+            next_attempt_at=now,
+            queued_at=now,
+            dispatched_at=now,
+            claim_token=None,
+            claimed_at=None,
+            updated=now,
+        )
+        TransmissionEvent.objects.bulk_create(
+            TransmissionEvent(transmission_id=pk, status=Status.QUEUED, detail=note, date=now)
+            for pk in ids
+        )
+    return ids

@@ -1,0 +1,35 @@
+"""The table of the messages page."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from rapidsms.router.db.models import Transmission
+
+
+class TransmissionTable(tables.Table):
+    """One row per message and connection, newest first."""
+
+    date = tables.DateTimeColumn(verbose_name=_("Created"), format="Y-m-d H:i:s")
+    text = tables.Column(accessor="message__text", verbose_name=_("Text"), orderable=False)
+    next_attempt_at = tables.DateTimeColumn(verbose_name=_("Next attempt"), format="H:i:s")
+    gateway_message_id = tables.Column(verbose_name=_("Gateway id"))
+
+    class Meta:
+        model = Transmission
+        fields = (
+            "date",
+            "direction",
+            "backend",
+            "identity",
+            "text",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_error",
+            "gateway_message_id",
+        )
+        order_by = ("-date",)
+        empty_text = _("No messages match.")
+        attrs = {"class": "rapidsms-messages"}

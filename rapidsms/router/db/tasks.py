@@ -1,0 +1,54 @@
+"""Celery tasks of the message store.
+
+Every task is acknowledged late and requeued when its worker is lost
+(``acks_late``, ``reject_on_worker_lost``): a worker killed in the middle of
+a task leaves the task to another worker. That is safe because every task
+is idempotent; the database, not the broker, says what is left to do.
+Retries are not Celery retries: each transmission's next attempt is stored
+and handed to the broker again (see :mod:`rapidsms.router.db.retry`).
+
+Projects load these tasks with ``app.autodiscover_tasks()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from celery import shared_task
+
+from rapidsms.router.db.queues import BULK
+
+TASK_OPTIONS = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "ignore_result": True,
+}
+
+
+@shared_task(name="rapidsms.router.db.receive", **TASK_OPTIONS)
+def receive_async(message_id: int) -> None:
+    """Run the apps for stored incoming message ``message_id`` and store its replies."""
+    from rapidsms.router.db.router import store_router
+
+    store_router().process_stored_incoming(message_id)
+
+
+@shared_task(name="rapidsms.router.db.send", **TASK_OPTIONS)
+def send_async(
+    backend_name: str,
+    message_id: int,
+    transmission_ids: Sequence[int],
+    kind: str = BULK,
+) -> None:
+    """Send the due transmissions among ``transmission_ids`` through ``backend_name``."""
+    from rapidsms.router.db.router import store_router
+
+    store_router().send_stored(backend_name, message_id, transmission_ids, kind)
+
+
+@shared_task(name="rapidsms.router.db.recover", **TASK_OPTIONS)
+def recover_async() -> dict[str, int]:
+    """Resume work lost in a crash or a broker restart; run it every minute with beat."""
+    from rapidsms.router.db.recovery import recover
+
+    return recover()

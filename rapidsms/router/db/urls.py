@@ -1,0 +1,17 @@
+"""URLs of the operations pages; include them under any prefix::
+
+    path("rapidsms/", include("rapidsms.router.db.urls")),
+"""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from rapidsms.router.db import views
+
+app_name = "rapidsms_db"
+
+urlpatterns = [
+    path("messages/", views.message_list, name="messages"),
+    path("health/", views.health, name="health"),
+]

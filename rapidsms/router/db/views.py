@@ -1,0 +1,140 @@
+"""Operations pages: the messages by status, and the health check."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.db import connection
+from django.db.models import Count, Min
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+from django_tables2 import RequestConfig
+
+from rapidsms.router.db.conf import celery_is_eager
+from rapidsms.router.db.forms import TransmissionFilterForm
+from rapidsms.router.db.models import Transmission
+from rapidsms.router.db.queues import all_queues
+from rapidsms.router.db.status import PENDING
+from rapidsms.router.db.tables import TransmissionTable
+
+logger = logging.getLogger("rapidsms.router.db")
+
+#: Rows per page of the messages table.
+PER_PAGE = 50
+#: Seconds the health check waits for the broker.
+BROKER_TIMEOUT = 2.0
+
+
+@staff_member_required
+@require_http_methods(["GET", "POST"])
+def message_list(request: HttpRequest) -> HttpResponse:
+    """Show the messages by status with filters; POST ``retry_failed`` queues failed ones again."""
+    form = TransmissionFilterForm(request.GET or None)
+    queryset = form.filter(Transmission.objects.select_related("message"))
+    if request.method == "POST":
+        return retry_failed(request, form, queryset)
+    table = TransmissionTable(queryset)
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    counts = (
+        Transmission.objects.values("direction", "status")
+        .annotate(count=Count("pk"))
+        .order_by("direction", "status")
+    )
+    failed = queryset.filter(direction="O", status="failed").count()
+    return render(
+        request,
+        "db/message_list.html",
+        {"form": form, "table": table, "counts": counts, "failed": failed},
+    )
+
+
+def retry_failed(request: HttpRequest, form: TransmissionFilterForm, queryset: Any) -> HttpResponse:
+    """Queue the failed outgoing transmissions matching the filters again."""
+    if form.is_bound and not form.is_valid():
+        messages.error(request, "Fix the filters first; nothing was retried.")
+        return redirect(request.get_full_path())
+    from rapidsms.router.db.router import store_router
+    from rapidsms.router.db.store import requeue_failed
+
+    router = store_router()
+    ids = requeue_failed(queryset, note=f"queued again by {request.user}")
+    router.dispatch_transmissions(ids)
+    logger.info("%s queued %s failed transmission(s) again.", request.user, len(ids))
+    messages.success(request, f"{len(ids)} failed message(s) queued again.")
+    return redirect(request.get_full_path())
+
+
+@never_cache
+def health(request: HttpRequest) -> JsonResponse:
+    """Report whether the database and the broker answer, and how much work is waiting.
+
+    Answers 200 when both answer and 503 otherwise, so a load balancer or a
+    monitor can use it as it is. Names no host and no credential.
+    """
+    report: dict[str, Any] = {"database": check_database(), "broker": check_broker()}
+    if report["database"]["ok"]:
+        report["backlog"] = backlog()
+    healthy = report["database"]["ok"] and report["broker"]["ok"]
+    report["ok"] = healthy
+    return JsonResponse(report, status=200 if healthy else 503)
+
+
+def check_database() -> dict[str, Any]:
+    """Return ``{"ok": bool}`` after a trivial query."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return {"ok": True}
+    except Exception as exc:
+        logger.warning("Health check: the database does not answer: %s", exc)
+        return {"ok": False, "error": type(exc).__name__}
+
+
+def check_broker() -> dict[str, Any]:
+    """Return the broker's reachability and each queue's depth (``None`` when unknown)."""
+    if celery_is_eager():
+        return {"ok": True, "eager": True, "queues": {}}
+    from rapidsms.router.db.dispatch import celery_app
+
+    queues: dict[str, int | None] = {}
+    try:
+        with celery_app().connection_for_read() as conn:
+            conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT)
+            for name in all_queues():
+                queues[name] = queue_depth(conn, name)
+    except Exception as exc:
+        logger.warning("Health check: the broker does not answer: %s", exc)
+        return {"ok": False, "error": type(exc).__name__, "queues": queues}
+    return {"ok": True, "eager": False, "queues": queues}
+
+
+def queue_depth(conn: Any, name: str) -> int | None:
+    """Return the number of messages waiting in queue ``name``; None if it does not exist."""
+    channel = conn.channel()
+    try:
+        return int(channel.queue_declare(queue=name, passive=True).message_count)
+    except Exception:
+        return None  # RabbitMQ answers a passive declare of an unknown queue with an error
+    finally:
+        try:
+            channel.close()
+        except Exception:
+            pass
+
+
+def backlog() -> dict[str, Any]:
+    """Return the pending transmissions by status and the age of the oldest, in seconds."""
+    pending = Transmission.objects.filter(status__in=PENDING)
+    by_status = {
+        row["status"]: row["count"]
+        for row in pending.values("status").annotate(count=Count("pk")).order_by()
+    }
+    oldest = pending.aggregate(oldest=Min("date"))["oldest"]
+    age = round((timezone.now() - oldest).total_seconds(), 1) if oldest else 0
+    return {"pending": by_status, "oldest_pending_seconds": age}

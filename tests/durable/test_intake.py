@@ -1,0 +1,71 @@
+"""Intake against a real PostgreSQL: the database down at intake, and racing claims."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from rapidsms.router import lookup_connections, receive, send
+from rapidsms.router.db import MessageStoreUnavailable
+from rapidsms.router.db.models import Message, Transmission
+from rapidsms.router.db.status import Status
+from rapidsms.router.db.store import claim
+from tests.durable.pipeline import require_postgresql
+from tests.durable.processes import free_port
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def postgresql() -> None:
+    require_postgresql("a database outage and racing connections need a server database")
+
+
+def test_a_database_outage_at_intake_is_a_503_and_stores_nothing(
+    postgresql, store_router, client, settings
+):
+    settings.ROOT_URLCONF = "tests.durable.inbound"
+    (conn,) = lookup_connections("mock", ["+15550001"])
+    original = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict["PORT"] = str(free_port())  # nothing listens there
+    try:
+        with pytest.raises(MessageStoreUnavailable, match="database is unavailable"):
+            receive("echo hi", conn)
+        answer = client.post("/inbound/", {"from": "+15550001", "text": "echo hi"})
+    finally:
+        connection.close()
+        connection.settings_dict.update(original)
+    assert answer.status_code == 503
+    assert answer["Retry-After"] == "30"
+    assert "send it again later" in answer.json()["error"]
+    assert not Message.objects.exists()
+
+
+def test_racing_workers_claim_each_transmission_once(postgresql, store_router, mock_backend):
+    from rapidsms.errors import MessageSendingError
+
+    mock_backend.failures.append(MessageSendingError("down", retryable=True))
+    conns = lookup_connections("mock", [f"+1555000{i}" for i in range(5)])
+    send("hello", conns)
+    ids = list(Transmission.objects.filter(direction="O").values_list("pk", flat=True))
+    Transmission.objects.update(status=Status.QUEUED, next_attempt_at=None)
+    claimed: list[int] = []
+    start = threading.Barrier(8)
+
+    def worker() -> None:
+        try:
+            start.wait()
+            _, rows = claim(ids)
+            claimed.extend(row.pk for row in rows)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(claimed) == sorted(ids)
