@@ -4,11 +4,20 @@ Gateways resend a message when our answer is slow or lost. Before routing a
 message that carries the gateway's id, the view *claims* the id: it inserts
 a :class:`~rapidsms.backends.inbound.models.ReceivedMessage` row, and the
 database's unique constraint lets exactly one process win, whichever web
-worker the retry lands on. An id seen longer ago than the backend's
-``dedupe_window`` may be claimed again (gateways reuse ids eventually).
+worker the retry lands on. After routing, the claim is marked routed.
 
-When routing then fails, the view releases the claim so that the gateway's
-next retry is routed.
+* A retry of a routed message within the backend's ``dedupe_window`` is a
+  duplicate: it is answered 200 and not routed again.
+* A retry that arrives while the first copy is still being routed gets
+  :class:`ClaimInProgress` (the view answers 503, so the gateway tries
+  again later): answering 200 would lose the message if the first process
+  died.
+* A claim left unrouted for longer than ``STALE_CLAIM`` belongs to a process
+  that died mid-way; the next retry takes it over and routes the message.
+* An id seen longer ago than ``dedupe_window`` may be claimed again
+  (gateways reuse ids eventually).
+
+When routing fails, the view releases the claim so the next retry is routed.
 """
 
 from __future__ import annotations
@@ -20,35 +29,65 @@ from django.utils import timezone
 
 from rapidsms.backends.inbound.models import ReceivedMessage
 
+#: How long an unrouted claim is trusted to belong to a live request.
+STALE_CLAIM = timedelta(minutes=2)
 
-def claim(backend: str, external_id: str, window: timedelta) -> datetime | None:
-    """Claim ``external_id`` on ``backend``; return the claim's time, or None if taken.
 
-    None means the id was claimed by someone else within ``window``: the
-    message is a duplicate and must not be routed.
+class ClaimInProgress(Exception):
+    """Another request is routing this message right now; try again later."""
+
+
+def claim(
+    backend: str,
+    external_id: str,
+    window: timedelta,
+    stale_after: timedelta = STALE_CLAIM,
+    *,
+    routed: bool = False,
+) -> datetime | None:
+    """Claim ``external_id`` on ``backend``; return the claim's time, or None if routed.
+
+    None means the message was already routed within ``window``: it is a
+    duplicate and must not be routed. Raise :class:`ClaimInProgress` when
+    another request holds a fresh claim on it.
+
+    Pass ``routed=True`` when the claim and the routing share one database
+    transaction (a failure rolls both back), so the claim is marked routed
+    at once and :func:`mark_routed` is not needed.
     """
-    for _attempt in range(2):
+    routed_at = timezone.now() if routed else None
+    for _attempt in range(3):
         now = timezone.now()
         try:
             with transaction.atomic():
                 ReceivedMessage.objects.create(
-                    backend=backend, external_id=external_id, received_at=now
+                    backend=backend, external_id=external_id, received_at=now,
+                    routed_at=routed_at,
                 )
             return now
         except IntegrityError:
             pass
-        # Seen before. Take it over only when the earlier sighting has expired;
-        # the conditional UPDATE is atomic, so only one process can succeed.
-        taken_over = ReceivedMessage.objects.filter(
-            backend=backend, external_id=external_id, received_at__lt=now - window
-        ).update(received_at=now)
-        if taken_over:
-            return now
-        if ReceivedMessage.objects.filter(backend=backend, external_id=external_id).exists():
+        seen = ReceivedMessage.objects.filter(backend=backend, external_id=external_id)
+        row = seen.values_list("received_at", "routed_at").first()
+        if row is None:
+            continue  # released or pruned in between: insert again
+        received_at, routed_at = row
+        if routed_at is None and received_at >= now - stale_after:
+            raise ClaimInProgress(f"{external_id} on {backend} is being routed right now.")
+        if routed_at is not None and received_at >= now - window:
             return None
-        # The row went away between the insert and the update (a released
-        # claim or a prune): try the insert once more.
-    return None
+        # An expired id or a claim its process abandoned: take it over. The
+        # conditional UPDATE is atomic, so only one process can succeed.
+        if seen.filter(received_at=received_at).update(received_at=now, routed_at=routed_at):
+            return now
+    raise ClaimInProgress(f"{external_id} on {backend} is contended; try again.")
+
+
+def mark_routed(backend: str, external_id: str, claimed_at: datetime) -> None:
+    """Record that the message claimed at ``claimed_at`` went through the router."""
+    ReceivedMessage.objects.filter(
+        backend=backend, external_id=external_id, received_at=claimed_at
+    ).update(routed_at=timezone.now())
 
 
 def release(backend: str, external_id: str, claimed_at: datetime) -> None:

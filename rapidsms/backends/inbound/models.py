@@ -32,6 +32,9 @@ class ReceivedMessage(models.Model):
     backend = models.CharField(_("backend"), max_length=255)
     external_id = models.CharField(_("gateway message id"), max_length=255)
     received_at = models.DateTimeField(_("received at"), db_index=True)
+    # Set once the message went through the router. A claim that stays
+    # unrouted belongs to a process that died mid-way; a later retry takes it.
+    routed_at = models.DateTimeField(_("routed at"), null=True, blank=True)
 
     objects = ReceivedMessageQuerySet.as_manager()
 

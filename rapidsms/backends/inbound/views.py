@@ -368,8 +368,14 @@ class InboundView(GatewayView):
         window = self.get_dedupe_window()
         claimed_at = None
         if message.external_id and window:
-            claimed_at = dedupe.claim(self.backend.name, message.external_id,
-                                      timedelta(seconds=window))
+            try:
+                claimed_at = dedupe.claim(self.backend.name, message.external_id,
+                                          timedelta(seconds=window))
+            except dedupe.ClaimInProgress as exc:
+                logger.info("Backend %s: message %s is being routed by another request.",
+                            self.backend.name, message.external_id)
+                raise Unavailable("This message is being received right now; "
+                                  "send it again later.") from exc
             if claimed_at is None:
                 logger.info("Backend %s: message %s was already received; not routed again.",
                             self.backend.name, message.external_id)
@@ -393,6 +399,13 @@ class InboundView(GatewayView):
                                      self.backend.name, message.external_id)
             raise Unavailable("The message could not be routed now; send it again later.") \
                 from exc
+        if claimed_at is not None:
+            try:
+                dedupe.mark_routed(self.backend.name, message.external_id, claimed_at)
+            except DatabaseError:
+                # Routed, but not marked: a late retry may route it again.
+                logger.exception("Backend %s: could not mark %s as routed.",
+                                 self.backend.name, message.external_id)
         return True
 
 

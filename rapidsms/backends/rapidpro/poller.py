@@ -140,7 +140,8 @@ class IncomingPoller:
         # Re-read messages must still be remembered, whatever dedupe_window says.
         window = timedelta(seconds=max(backend.dedupe_window, backend.poll_overlap * 2, 60))
         with transaction.atomic():
-            if dedupe.claim(backend.name, message.key, window) is None:
+            # Claim and routing share this transaction: a failure rolls back both.
+            if dedupe.claim(backend.name, message.key, window, routed=True) is None:
                 outcome = "duplicates"
             elif not message.text.strip():
                 logger.info("%s: message %s has no text (attachments: %d); not routed.",
