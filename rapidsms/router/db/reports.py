@@ -104,7 +104,9 @@ def _find(
     found: list[Transmission] = []
     if gateway_id:
         found = list(outgoing.filter(gateway_message_id=str(gateway_id))[:1000])
-    if not found and message_id and str(message_id).isdigit():
+    # Only plain ASCII digits that fit a database integer can be our own ids
+    # ("²" is a digit to str.isdigit(), and a gateway may send anything).
+    if not found and message_id and _is_own_id(str(message_id)):
         # Our own message id: the gateway echoes it, or the report came
         # before the send's answer told us the gateway's id.
         candidates = list(outgoing.filter(message_id=int(message_id))[:1000])
@@ -135,3 +137,8 @@ def connect_signal() -> bool:
         return False
     delivery_report.connect(on_delivery_report, dispatch_uid="rapidsms.router.db.reports")
     return True
+
+
+def _is_own_id(value: str) -> bool:
+    """Return True when ``value`` can be the primary key of one of our messages."""
+    return value.isascii() and value.isdigit() and len(value) <= 18
