@@ -46,3 +46,9 @@ def test_urns_are_normalised(given: str, region: str | None, expected: str) -> N
 def test_what_is_not_a_urn_is_refused_with_the_reason(given: str, reason: str) -> None:
     with pytest.raises(InvalidIdentity, match=reason):
         normalize_urn(given)
+
+
+def test_whatsapp_and_telegram_paths_are_ascii_digits_only() -> None:
+    for urn in ("whatsapp:\u00b2\u00b3", "telegram:\u0661\u0662\u0663"):
+        with pytest.raises(InvalidIdentity):
+            normalize_urn(urn)

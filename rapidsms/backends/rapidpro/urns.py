@@ -56,7 +56,7 @@ def normalize_urn(value: str, default_region: str | None = None) -> str:
         path = _phone(path, default_region, value)
     elif scheme in ("whatsapp", "telegram"):
         path = path.removeprefix("+")
-        if not path.isdigit():
+        if not (path.isascii() and path.isdigit()):
             raise InvalidIdentity(f"{_shorten(value)!r}: a {scheme} URN is digits only.")
     elif scheme == "twitter":
         path = path.removeprefix("@").lower()
