@@ -6,6 +6,9 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from rapidsms.wsgi import refuse_unreadable_requests
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example_project.settings")
 
-application = get_wsgi_application()
+# Requests Django cannot even build get a 400 instead of the server's 500.
+application = refuse_unreadable_requests(get_wsgi_application())
