@@ -331,19 +331,31 @@ class BlockingRouter:
         if failures:
             raise combine_failures(failures)
 
+    #: Whether a send to a backend this process does not have may succeed
+    #: later. False here: this process is the only one that could send it.
+    unknown_backend_retryable = False
+    #: The level at which a backend's send failure is logged.
+    send_failure_log_level = logging.ERROR
+
     def send_to_backend(
         self,
         backend_name: str,
-        id_: str,
+        id_: Any,
         text: str,
         identities: list[str],
         context: dict[str, Any],
-    ) -> None:
-        """Send through one backend; raise ``MessageSendingError`` on failure (logged)."""
+    ) -> Any:
+        """Send through one backend; return what ``backend.send()`` returned.
+
+        Raise ``MessageSendingError`` (logged) on failure: the backend's own,
+        completed with the identities and backend name, or one wrapping any
+        other exception.
+        """
         backend = self.backends.get(backend_name)
         if backend is None:
             logger.error(
-                "Message %s was not sent to %s: backend %r is not in INSTALLED_BACKENDS.",
+                "Message %s was not sent to %s: backend %r is not in this process's "
+                "INSTALLED_BACKENDS.",
                 id_,
                 ", ".join(identities),
                 backend_name,
@@ -353,15 +365,16 @@ class BlockingRouter:
                 "INSTALLED_BACKENDS.",
                 failed_identities=identities,
                 backend=backend_name,
-                retryable=False,
+                retryable=self.unknown_backend_retryable,
             )
         try:
-            backend.send(id_=id_, text=text, identities=identities, context=context)
+            return backend.send(id_=id_, text=text, identities=identities, context=context)
         except MessageSendingError as exc:
             if not exc.failed_identities:
                 exc.failed_identities = list(identities)
             exc.backend = exc.backend or backend_name
-            logger.error(
+            logger.log(
+                self.send_failure_log_level,
                 "Backend %s failed to send message %s to %s: %s",
                 backend_name,
                 id_,

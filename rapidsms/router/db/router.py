@@ -332,58 +332,10 @@ class DatabaseRouter(BlockingRouter):
             self.dispatch_send(backend_name, message_id, ids, kind, eta=until)
         return False
 
-    def send_to_backend(
-        self,
-        backend_name: str,
-        id_: Any,
-        text: str,
-        identities: list[str],
-        context: dict[str, Any],
-    ) -> Any:
-        """Send through one backend; return what ``backend.send()`` returned.
-
-        A backend may return the gateway's message ids: one string for all
-        identities, a list in the order of ``identities``, or a dict by
-        identity. Raise ``MessageSendingError`` on failure, as
-        ``BlockingRouter`` does.
-        """
-        backend = self.backends.get(backend_name)
-        if backend is None:
-            logger.error(
-                "Message %s was not sent to %s: backend %r is not configured in this worker.",
-                id_,
-                ", ".join(identities),
-                backend_name,
-            )
-            # Retryable: this worker's settings may be the only ones missing it.
-            raise MessageSendingError(
-                f"Router is not configured with the {backend_name!r} backend; add it to "
-                "INSTALLED_BACKENDS.",
-                failed_identities=identities,
-                backend=backend_name,
-                retryable=True,
-            )
-        try:
-            return backend.send(id_=id_, text=text, identities=identities, context=context)
-        except MessageSendingError as exc:
-            if not exc.failed_identities:
-                exc.failed_identities = list(identities)
-            exc.backend = exc.backend or backend_name
-            logger.warning(
-                "Backend %s failed to send message %s to %s: %s",
-                backend_name,
-                id_,
-                ", ".join(exc.failed_identities),
-                exc.message,
-            )
-            raise
-        except Exception as exc:
-            logger.exception("%s encountered an error while sending message %s.", backend_name, id_)
-            raise MessageSendingError(
-                f"{backend_name} encountered an error while sending: {exc}",
-                failed_identities=identities,
-                backend=backend_name,
-            ) from exc
+    # A worker whose settings lack a backend may be the only one: another
+    # worker can still send it. Failures are retried, so they are warnings.
+    unknown_backend_retryable = True
+    send_failure_log_level = logging.WARNING
 
     def _record(self, func: Callable[..., Any], *args: Any) -> Any:
         """Record a send's outcome, waiting out a short database outage.
