@@ -13,6 +13,13 @@ from django.dispatch import Signal, receiver
 #: work per message (the message log) flush it here, in one transaction.
 incoming_processed = Signal()
 
+#: Sent by a router that processes incoming messages in batches (the
+#: durable router's workers) once a batch is finished, before
+#: ``incoming_processed`` is sent for each of its messages. Keyword
+#: arguments: ``router`` and ``messages`` (a list). Apps that write per
+#: message can write the whole batch here at once.
+incoming_batch_processed = Signal()
+
 #: Settings the router is built from: a change rebuilds it.
 ROUTER_SETTINGS = frozenset(
     {"RAPIDSMS_ROUTER", "INSTALLED_BACKENDS", "INSTALLED_APPS", "RAPIDSMS_HANDLERS"}

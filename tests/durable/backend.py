@@ -29,6 +29,8 @@ class SinkBackend(BackendBase):
     def session(self) -> requests.Session:
         if not hasattr(self._local, "session"):
             self._local.session = requests.Session()
+            # The sink is on 127.0.0.1: no proxy to look up in the environment per request.
+            self._local.session.trust_env = False
         return self._local.session
 
     def send(

@@ -171,6 +171,7 @@ class Pipeline:
             "RAPIDSMS_RETRY_MAX_DELAY": 1.0,
             "RAPIDSMS_SEND_LEASE": 3.0,
             "RAPIDSMS_REDISPATCH_AFTER": 3.0,
+            "RAPIDSMS_PROCESSING_LEASE": 3.0,
             **timings,
         }
         settings.ROOT_URLCONF = "tests.durable.inbound"
@@ -199,12 +200,15 @@ class Pipeline:
         return env
 
     def start_workers(self, count: int, beat_on_first: bool = False,
-                      concurrency: int = 4) -> list[Worker]:
-        """Start ``count`` workers at once and wait until all consume."""
+                      concurrency: int = 4, queues: list[str] | None = None) -> list[Worker]:
+        """Start ``count`` workers at once and wait until all consume.
+
+        They serve ``queues`` (default: the incoming queue and the sink's send queue).
+        """
         started = []
         for index in range(count):
             name = f"w{len(self.workers) + 1}"
-            worker = Worker(name, self.worker_env(), self.queues, self.log_dir,
+            worker = Worker(name, self.worker_env(), queues or self.queues, self.log_dir,
                             concurrency=concurrency, beat=beat_on_first and index == 0)
             self.workers.append(worker)
             started.append(worker.launch())

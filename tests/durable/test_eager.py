@@ -65,13 +65,16 @@ def test_a_message_another_worker_finished_meanwhile_is_not_answered_again(
     msg = receive("echo once", conn)
     assert len(outgoing()) == 1
     # A crash left it unfinished; two workers now run it at the same time,
-    # and the other one commits while this one is still in the apps.
+    # and the other one takes it over and finishes while this one is still
+    # in the apps (its claim had expired).
     Transmission.objects.filter(message_id=msg.id).update(status=Status.PROCESSING)
     phases = store_router.process_incoming_phases
 
     def racing(message):
         result = phases(message)
-        store.finish_incoming(message.id, Status.HANDLED)
+        Transmission.objects.filter(message_id=message.id).update(
+            status=Status.HANDLED, claim_token=None
+        )
         return result
 
     monkeypatch.setattr(store_router, "process_incoming_phases", racing)
@@ -83,6 +86,60 @@ def test_a_message_another_worker_finished_meanwhile_is_not_answered_again(
     assert len(mock_backend.sent) == 1
 
 
+def test_a_batch_routes_every_waiting_message_and_stores_the_replies_together(
+    store_router, mock_backend, connect, settings, django_assert_max_num_queries
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # store only: no broker, nothing processed
+    settings.RAPIDSMS_INCOMING_BATCH_SIZE = 30
+    settings.RAPIDSMS_REPLY_BATCH_SIZE = 10
+    settings.RAPIDSMS_ROUTER = store_router
+    store_router.wake_incoming_workers = lambda force=False: False
+    connections = connect(*[f"+1555{i:07d}" for i in range(40)])
+    for index, conn in enumerate(connections):
+        receive(f"echo number {index}", conn)
+    sends = []
+    store_router.dispatch_send = lambda *args, **kwargs: sends.append(args)
+
+    # claim (2), the transaction storing 30 replies and the statuses (6): not one per message
+    with django_assert_max_num_queries(10):
+        assert store_router.process_incoming_batch() == 30
+    assert store_router.process_incoming_batch() == 10
+    assert store_router.process_incoming_batch() == 0
+
+    assert Transmission.objects.filter(direction="I", status=Status.HANDLED).count() == 40
+    replies = Message.objects.filter(direction="O")
+    assert sorted(replies.values_list("text", flat=True)) == sorted(
+        f"number {index}" for index in range(40)
+    )
+    assert all(reply.in_response_to.text == f"echo {reply.text}" for reply in replies)
+    # Replies go out in tasks of at most 10, each on the reply priority.
+    assert [len(ids) for _, _, ids, _ in sends] == [10, 10, 10, 10]
+    assert {kind for *_, kind in sends} == {"reply"}
+
+
+def test_a_message_claimed_by_a_worker_that_died_is_taken_over_after_the_lease(
+    store_router, mock_backend, connect, settings
+):
+    from rapidsms.router.db import inbox
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.RAPIDSMS_PROCESSING_LEASE = 60
+    settings.RAPIDSMS_ROUTER = store_router
+    store_router.wake_incoming_workers = lambda force=False: False
+    (conn,) = connect("+15550001")
+    receive("echo hello", conn)
+    _, claimed = inbox.claim(10, 60)  # a worker claims it, then dies
+    assert len(claimed) == 1
+
+    assert store_router.process_incoming_batch() == 0  # still within the lease
+    Transmission.objects.update(claimed_at=timezone.now() - timedelta(seconds=61))
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    assert store_router.process_incoming_batch() == 1
+
+    assert [text for _, text, _, _ in mock_backend.sent] == ["hello"]
+    assert Transmission.objects.get(direction="I").status == Status.HANDLED
+
+
 def test_a_custom_message_class_survives_the_store(store_router, connect):
     class LoudMessage(IncomingMessage):
         pass
@@ -92,8 +149,8 @@ def test_a_custom_message_class_survives_the_store(store_router, connect):
     dbm = Message.objects.get(pk=msg.id)
     assert dbm.message_class.endswith("LoudMessage")
 
-    loaded = store.load_incoming(msg.id)
-    rebuilt = store.rebuild_incoming(*loaded)
+    transmissions = list(Transmission.objects.filter(message_id=msg.id))
+    rebuilt = store.rebuild_incoming(transmissions[0].message, transmissions)
     # A class defined in a function cannot be imported back: the default is used, not an error.
     assert type(rebuilt) is IncomingMessage
     assert rebuilt.id == msg.id and rebuilt.text == "echo hi"

@@ -14,7 +14,7 @@ from rapidsms.contrib.messagelog.models import Message
 from rapidsms.messages.base import MessageBase
 from rapidsms.messages.incoming import IncomingMessage
 from rapidsms.messages.outgoing import OutgoingMessage
-from rapidsms.signals import incoming_processed
+from rapidsms.signals import incoming_batch_processed, incoming_processed
 
 logger = logging.getLogger(__name__)
 
@@ -92,22 +92,29 @@ class MessageLogApp(AppBase):
             for conn in _saved_connections(msg)
         ]
 
-    def flush(self, msg: IncomingMessage) -> list[Message]:
-        """Write the rows kept on ``msg`` and its replies, in one transaction; return them.
+    def flush(self, *messages: IncomingMessage) -> list[Message]:
+        """Write the rows kept on ``messages`` and their replies, in one transaction.
 
-        Called from ``incoming_processed``. Replies sent after this go
-        straight to the database.
+        Called from ``incoming_processed`` (one message) and
+        ``incoming_batch_processed`` (a batch, written with one INSERT).
+        Replies sent after this go straight to the database. Return the rows.
         """
         self.router_signals_processed = True
-        rows = _pending_rows(msg)
-        if rows is None:
+        rows: list[Message] = []
+        for msg in messages:
+            pending = _pending_rows(msg)
+            if pending is not None:
+                setattr(msg, PENDING_ATTRIBUTE, None)
+                rows += pending
+        if not rows:
             return []
-        setattr(msg, PENDING_ATTRIBUTE, None)
         try:
             write_rows(rows)
         except Exception:
             logger.exception(
-                "Could not write the %d message log row(s) of message %s.", len(rows), msg.id
+                "Could not write the %d message log row(s) of message(s) %s.",
+                len(rows),
+                ", ".join(str(msg.id) for msg in messages),
             )
             return []
         return rows
@@ -129,6 +136,16 @@ def flush_log_rows(sender: Any, router: Any, message: IncomingMessage, **kwargs:
     for app in getattr(router, "apps", ()):
         if isinstance(app, MessageLogApp):
             app.flush(message)
+
+
+@receiver(incoming_batch_processed, dispatch_uid="rapidsms.contrib.messagelog.flush_batch")
+def flush_batch_log_rows(
+    sender: Any, router: Any, messages: list[IncomingMessage], **kwargs: Any
+) -> None:
+    """Write the rows of a whole batch of incoming messages and their replies at once."""
+    for app in getattr(router, "apps", ()):
+        if isinstance(app, MessageLogApp):
+            app.flush(*messages)
 
 
 def _pending_rows(msg: Any) -> list[Message] | None:

@@ -212,15 +212,20 @@ class BlockingRouter:
         if continue_sending is not False:
             for response in msg.responses:
                 self.send_response(msg, response)
-        if incoming_processed.has_listeners():
-            for receiver, result in incoming_processed.send_robust(
-                sender=type(self), router=self, message=msg
-            ):
-                if isinstance(result, Exception):
-                    logger.error(
-                        "A receiver of incoming_processed (%r) failed for message %s.",
-                        receiver, msg.id, exc_info=result,
-                    )
+        self.signal_processed(msg)
+
+    def signal_processed(self, msg: IncomingMessage) -> None:
+        """Send :data:`rapidsms.signals.incoming_processed` for ``msg``; log failing receivers."""
+        if not incoming_processed.has_listeners():
+            return
+        for receiver, result in incoming_processed.send_robust(
+            sender=type(self), router=self, message=msg
+        ):
+            if isinstance(result, Exception):
+                logger.error(
+                    "A receiver of incoming_processed (%r) failed for message %s.",
+                    receiver, msg.id, exc_info=result,
+                )
 
     def process_incoming_phases(self, msg: IncomingMessage) -> bool:
         """Run the incoming phases over the apps; return ``False`` to send no replies."""

@@ -14,8 +14,15 @@ DEFAULTS: dict[str, Any] = {
     "RAPIDSMS_INCOMING_QUEUE": "rapidsms.incoming",
     # Each backend's sends go to the queue "<prefix><backend name>".
     "RAPIDSMS_SEND_QUEUE_PREFIX": "rapidsms.send.",
+    # Largest number of incoming messages a worker claims and routes at once.
+    "RAPIDSMS_INCOMING_BATCH_SIZE": 100,
+    # A message claimed this long ago by a worker that has not finished it
+    # belonged to a worker that died; another worker takes it over.
+    "RAPIDSMS_PROCESSING_LEASE": 60.0,
     # Largest number of transmissions one send task handles (RapidSMS 2.x name).
     "DB_ROUTER_DEFAULT_BATCH_SIZE": 200,
+    # Largest number of replies (to different messages) one send task handles.
+    "RAPIDSMS_REPLY_BATCH_SIZE": 20,
     # A transmission fails for good after this many attempts...
     "RAPIDSMS_RETRY_MAX_ATTEMPTS": 8,
     # ...or when its next attempt would come this long after it was queued.

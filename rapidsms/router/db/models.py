@@ -180,3 +180,18 @@ class BackendThrottle(models.Model):
 
     def __str__(self) -> str:
         return self.backend
+
+
+class Wakeup(models.Model):
+    """A wake-up task for a queue's workers is on its way (see :mod:`rapidsms.router.db.wakeup`)."""
+
+    queue = models.CharField(_("queue"), max_length=255, unique=True)
+    #: when the wake-up was requested; None once a worker started on it
+    requested_at = models.DateTimeField(_("requested"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("wake-up")
+        verbose_name_plural = _("wake-ups")
+
+    def __str__(self) -> str:
+        return self.queue

@@ -3,14 +3,16 @@
 :func:`recover` is run periodically (the ``rapidsms.router.db.recover`` task
 under Celery beat, or ``manage.py rapidsms_status --recover``). It:
 
-1. marks transmissions that stayed "sending" longer than
-   ``RAPIDSMS_SEND_LEASE`` as failed with an unknown outcome: their worker
-   died between claiming and recording, so the gateway may or may not have
-   the message, and sending it again could send it twice. A backend whose
-   gateway drops duplicates itself may set ``"router.resend_unconfirmed":
-   True``; those are retried instead;
-2. hands incoming messages that were queued more than
-   ``RAPIDSMS_REDISPATCH_AFTER`` ago and not finished to a worker again;
+1. resolves transmissions that stayed "sending" longer than
+   ``RAPIDSMS_SEND_LEASE``: their worker died. The one message it was
+   sending is marked failed with an unknown outcome (the gateway may or may
+   not have it, and sending it again could send it twice); the messages of
+   its claim it had not tried yet are queued again. A backend whose gateway
+   drops duplicates itself may set ``"router.resend_unconfirmed": True``;
+   the message in doubt is then retried too;
+2. wakes the workers for incoming messages that were queued more than
+   ``RAPIDSMS_REDISPATCH_AFTER`` ago and not finished, or whose worker
+   died while routing them (see :mod:`rapidsms.router.db.inbox`);
 3. hands due outgoing transmissions that no task is known to carry (lost
    with the broker, or retries too far ahead to park there) to a worker.
 
@@ -27,6 +29,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from rapidsms.router.db import inbox
 from rapidsms.router.db.conf import get_setting
 from rapidsms.router.db.models import Transmission, TransmissionEvent
 from rapidsms.router.db.status import CLAIMABLE, Direction, Status
@@ -35,6 +38,9 @@ logger = logging.getLogger("rapidsms.router.db")
 
 #: At most this many rows of each kind are handled per run; the next run goes on.
 BATCH_LIMIT = 5000
+
+RESENT = "claim expired; sending again (router.resend_unconfirmed)"
+NOT_TRIED = "claimed by a worker that stopped before trying it; queued again"
 
 UNKNOWN_OUTCOME = (
     "outcome unknown: the worker stopped while sending; not sent again automatically "
@@ -57,28 +63,41 @@ def recover(router: Any = None) -> dict[str, int]:
 
 
 def expire_stale_sends(router: Any, now: Any) -> int:
-    """Resolve transmissions whose claim outlived the lease; return how many."""
+    """Resolve transmissions whose claim outlived the lease; return how many.
+
+    A worker sends the messages of its claim one after the other, in the
+    order of their transmissions' ids, and records each outcome before the
+    next send. So of the rows its claim left "sending", only the message of
+    the lowest id may have reached the gateway (its outcome is unknown);
+    the others were never tried and are queued again.
+    """
     lease = timedelta(seconds=float(get_setting("RAPIDSMS_SEND_LEASE")))
     stale = list(
         Transmission.objects.filter(
             direction=Direction.OUTGOING, status=Status.SENDING, claimed_at__lt=now - lease
-        ).values_list("pk", "claim_token", "backend")[:BATCH_LIMIT]
-    )
-    handled = 0
-    for pk, token, backend_name in stale:
-        backend = router.backends.get(backend_name)
-        resend = bool((getattr(backend, "_config", None) or {}).get("router.resend_unconfirmed"))
-        status = Status.RETRY if resend else Status.FAILED
-        detail = "claim expired; sending again (router.resend_unconfirmed)" if resend else (
-            UNKNOWN_OUTCOME
         )
+        .order_by("pk")
+        .values_list("pk", "claim_token", "backend", "message_id", "attempts")[:BATCH_LIMIT]
+    )
+    in_flight: dict[Any, int] = {}
+    for _, token, _, message_id, _ in stale:
+        in_flight.setdefault(token, message_id)
+    handled = unknown = 0
+    for pk, token, backend_name, message_id, attempts in stale:
+        if message_id != in_flight[token]:
+            status = Status.RETRY if attempts else Status.QUEUED
+            detail = NOT_TRIED
+        elif resends_unconfirmed(router, backend_name):
+            status, detail = Status.RETRY, RESENT
+        else:
+            status, detail = Status.FAILED, UNKNOWN_OUTCOME
         with transaction.atomic():
             changed = Transmission.objects.filter(
                 pk=pk, status=Status.SENDING, claim_token=token
             ).update(
                 status=status,
                 last_error=detail,
-                next_attempt_at=now if resend else None,
+                next_attempt_at=None if status == Status.FAILED else now,
                 dispatched_at=None,
                 updated=now,
             )
@@ -87,9 +106,19 @@ def expire_stale_sends(router: Any, now: Any) -> int:
                     transmission_id=pk, status=status, detail=detail, date=now
                 )
                 handled += 1
+                unknown += status == Status.FAILED
     if handled:
-        logger.warning("%s transmission(s) were left 'sending' by a lost worker.", handled)
+        logger.warning(
+            "%s transmission(s) were left 'sending' by a lost worker: %s with an unknown "
+            "outcome, the others queued again.", handled, unknown
+        )
     return handled
+
+
+def resends_unconfirmed(router: Any, backend_name: str) -> bool:
+    """Return True when ``backend_name``'s gateway drops duplicates, so sending again is safe."""
+    backend = router.backends.get(backend_name)
+    return bool((getattr(backend, "_config", None) or {}).get("router.resend_unconfirmed"))
 
 
 def _not_recently_dispatched(now: Any) -> Q:
@@ -98,11 +127,17 @@ def _not_recently_dispatched(now: Any) -> Q:
 
 
 def redispatch_incoming(router: Any, now: Any) -> int:
-    """Hand unfinished incoming messages to a worker again; return how many."""
+    """Have unfinished incoming messages processed again; return how many wait.
+
+    Those waiting since before ``RAPIDSMS_REDISPATCH_AFTER`` (their wake-up
+    may have been lost with the broker) and those whose worker died (claim
+    older than ``RAPIDSMS_PROCESSING_LEASE``): one forced wake-up covers
+    them all, as the workers take the oldest first.
+    """
+    lease = float(get_setting("RAPIDSMS_PROCESSING_LEASE"))
     rows = list(
-        Transmission.objects.filter(
-            direction=Direction.INCOMING, status__in=[Status.RECEIVED, Status.PROCESSING]
-        )
+        Transmission.objects.filter(direction=Direction.INCOMING)
+        .filter(inbox.claimable(lease))
         .filter(_not_recently_dispatched(now))
         .values_list("pk", "message_id", "backend")[:BATCH_LIMIT]
     )
@@ -110,9 +145,13 @@ def redispatch_incoming(router: Any, now: Any) -> int:
         return 0
     Transmission.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(dispatched_at=now)
     messages = {message_id: backend for _, message_id, backend in rows}
+    woken = False
     for message_id, backend in messages.items():
-        router.dispatch_incoming(message_id, backend)
-    logger.info("Handed %s unfinished incoming message(s) to the workers again.", len(messages))
+        if router.is_eager(backend):
+            router.dispatch_incoming(message_id, backend)
+        elif not woken:
+            woken = router.wake_incoming_workers(force=True)
+    logger.info("Woke the workers for %s unfinished incoming message(s).", len(messages))
     return len(messages)
 
 

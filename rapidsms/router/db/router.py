@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -11,7 +12,7 @@ from typing import Any
 
 from django.apps import apps as django_apps
 from django.core.exceptions import ImproperlyConfigured
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from rapidsms.apps.base import AppBase
@@ -19,18 +20,19 @@ from rapidsms.errors import MessageSendingError
 from rapidsms.messages.incoming import IncomingMessage
 from rapidsms.messages.outgoing import OutgoingMessage
 from rapidsms.router.blocking.router import BlockingRouter
-from rapidsms.router.db import store
+from rapidsms.router.db import inbox, store, wakeup
 from rapidsms.router.db.conf import COUNTDOWN_LIMIT, RATE_MAX_SLEEP, celery_is_eager, get_setting
 from rapidsms.router.db.dispatch import after_commit, atomic_then_dispatch, celery_app, publish
-from rapidsms.router.db.models import Message, Transmission
+from rapidsms.router.db.models import Transmission
 from rapidsms.router.db.queues import BULK, REPLY, broker_priority, incoming_queue, send_queue
 from rapidsms.router.db.ratelimit import RateLimit, rate_limit_for
 from rapidsms.router.db.status import Status
+from rapidsms.signals import incoming_batch_processed, incoming_processed
 
 logger = logging.getLogger("rapidsms.router.db")
 
 #: Names of the Celery tasks (see :mod:`rapidsms.router.db.tasks`).
-RECEIVE_TASK = "rapidsms.router.db.receive"
+DRAIN_TASK = "rapidsms.router.db.drain"
 SEND_TASK = "rapidsms.router.db.send"
 
 #: Waits between attempts to record a send's outcome while the database is unreachable.
@@ -71,6 +73,8 @@ class DatabaseRouter(BlockingRouter):
                 "'rapidsms.router.db' to INSTALLED_APPS and run manage.py migrate."
             )
         super().__init__(*args, **kwargs)
+        #: per worker thread: the batch of incoming messages being routed
+        self._local = threading.local()
         self.rate_limits: dict[str, RateLimit] = {}
         for name, backend in self.backends.items():
             limit = rate_limit_for(backend)
@@ -109,54 +113,144 @@ class DatabaseRouter(BlockingRouter):
     def dispatch_incoming(
         self, message_id: int, backend_name: str, msg: IncomingMessage | None = None
     ) -> None:
-        """Hand stored incoming message ``message_id`` to a worker once committed."""
-        description = f"incoming message {message_id}"
+        """Have stored incoming message ``message_id`` processed once it is committed.
+
+        In eager mode it is processed here and now; otherwise the workers
+        are woken up (:meth:`wake_incoming_workers`) and take it from the
+        store with the next batch.
+        """
         if self.is_eager(backend_name):
             after_commit(
-                lambda: self.process_stored_incoming(message_id, msg=msg), description, inline=True
+                lambda: self.process_stored_incoming(message_id, msg=msg),
+                f"incoming message {message_id}",
+                inline=True,
             )
             return
-        after_commit(
-            lambda: publish(RECEIVE_TASK, [message_id], queue=incoming_queue()), description
-        )
+        after_commit(self.wake_incoming_workers, f"waking the workers for message {message_id}")
+
+    def wake_incoming_workers(self, force: bool = False) -> bool:
+        """Publish a drain task on the incoming queue unless one is on its way; True if sent.
+
+        ``force`` publishes one in any case (the recovery task).
+        """
+        queue = incoming_queue()
+        return wakeup.request(queue, lambda: publish(DRAIN_TASK, [], queue=queue), force=force)
 
     # Incoming: worker ------------------------------------------------------
 
-    def process_stored_incoming(self, message_id: int, msg: IncomingMessage | None = None) -> None:
-        """Run the phases for a stored message, then store its replies and its status.
+    def drain_incoming(self) -> int:
+        """Process one batch of waiting incoming messages (the drain task); return its size.
 
-        Safe to run twice for one message: the replies and the final status
-        are written in one transaction that only the first run may commit.
-        Apps still see the message twice in that case (after a worker
-        crash), so their own side effects should tolerate it.
+        A full batch means more are waiting: another worker is woken up to
+        take the next batch while this one works.
         """
-        loaded = store.load_incoming(message_id)
-        if loaded is None:
-            logger.warning("Incoming message %s is not in the store; nothing to do.", message_id)
+        wakeup.clear(incoming_queue())
+        return self.process_incoming_batch(wake_when_full=True)
+
+    def process_stored_incoming(self, message_id: int, msg: IncomingMessage | None = None) -> None:
+        """Process one stored message now (eager mode, or a task naming the message).
+
+        ``msg`` is the message object to give the apps, when the caller has
+        it; otherwise it is rebuilt from the store. A message that another
+        worker processed, or is processing, is left alone.
+        """
+        messages = {message_id: msg} if msg is not None else None
+        if not self.process_incoming_batch(message_ids=[message_id], messages=messages):
+            logger.info("Incoming message %s is not waiting in the store; nothing to do.",
+                        message_id)
+
+    def process_incoming_batch(
+        self,
+        message_ids: Sequence[int] | None = None,
+        messages: dict[int, IncomingMessage] | None = None,
+        wake_when_full: bool = False,
+    ) -> int:
+        """Claim waiting incoming messages, route each, then finish them together.
+
+        Claims up to ``RAPIDSMS_INCOMING_BATCH_SIZE`` messages (only
+        ``message_ids`` when given) and runs the phases on each in turn. Then
+        one transaction stores every reply and every message's status, and
+        the replies are handed to the send queues. Return how many messages
+        were claimed.
+
+        Safe to run twice for one message: only the worker holding the
+        claim when the batch is finished stores anything. Apps may still see
+        a message twice (a worker that died after the apps ran), so their
+        own side effects should tolerate it.
+        """
+        size = max(1, int(get_setting("RAPIDSMS_INCOMING_BATCH_SIZE")))
+        lease = float(get_setting("RAPIDSMS_PROCESSING_LEASE"))
+        token, rows = inbox.claim(size, lease, message_ids)
+        if not rows:
+            return 0
+        if wake_when_full and len(rows) >= size:
+            self.wake_incoming_workers()
+        stored: dict[int, list[Transmission]] = {}
+        for row in rows:
+            stored.setdefault(row.message_id, []).append(row)
+        batch = ReplyBatch(stored)
+        renew_at = time.monotonic() + lease / 3
+        routed: list[IncomingMessage] = []
+        self._local.batch = batch
+        try:
+            for message_id, transmissions in stored.items():
+                msg = (messages or {}).get(message_id) or store.rebuild_incoming(
+                    transmissions[0].message, transmissions
+                )
+                batch.outcomes[message_id] = self.route_stored(msg)
+                routed.append(msg)
+                if time.monotonic() > renew_at:  # a slow batch keeps its claim
+                    inbox.renew(token)
+                    renew_at = time.monotonic() + lease / 3
+        finally:
+            self._local.batch = None
+        with atomic_then_dispatch():
+            finished, replies = inbox.finish(token, batch.outcomes, batch.save)
+            self.dispatch_replies(replies)
+        if len(finished) < len(stored):
+            logger.info("%s incoming message(s) of a batch were taken over by another worker.",
+                        len(stored) - len(finished))
+        self.signal_batch_processed([msg for msg in routed if msg.id in finished])
+        return len(stored)
+
+    def signal_batch_processed(self, messages: Sequence[IncomingMessage]) -> None:
+        """Send the signals of a finished batch, in one transaction.
+
+        First ``incoming_batch_processed`` for the whole batch, then
+        ``incoming_processed`` for each message. Receivers that write (the
+        message log) then share one commit for the whole batch.
+        """
+        if not messages:
             return
-        dbm, transmissions = loaded
-        if all(t.status in (Status.HANDLED, Status.ERRORED) for t in transmissions):
-            logger.info("Incoming message %s was already processed.", message_id)
+        if not (incoming_processed.has_listeners() or incoming_batch_processed.has_listeners()):
             return
-        store.start_processing(message_id)
-        if msg is None:
-            msg = store.rebuild_incoming(dbm, transmissions)
+        try:
+            with transaction.atomic():
+                for receiver, result in incoming_batch_processed.send_robust(
+                    sender=type(self), router=self, messages=list(messages)
+                ):
+                    if isinstance(result, Exception):
+                        logger.error("A receiver of incoming_batch_processed (%r) failed.",
+                                     receiver, exc_info=result)
+                for msg in messages:
+                    self.signal_processed(msg)
+        except DatabaseError:
+            logger.exception("Receivers of incoming_processed failed to write for a batch of "
+                             "%s message(s).", len(messages))
+
+    def route_stored(self, msg: IncomingMessage) -> tuple[str, str]:
+        """Run the phases for ``msg`` and queue its replies; return its ``(status, error)``."""
         errors: list[str] = []
         msg._store_errors = errors  # filled by _call_phase
         try:
             continue_sending = self.process_incoming_phases(msg)
         except Exception as exc:
-            logger.exception("Routing incoming message %s failed.", message_id)
-            store.finish_incoming(message_id, Status.ERRORED, f"routing failed: {exc!r}")
-            return
-        status = Status.ERRORED if errors else Status.HANDLED
-        with atomic_then_dispatch():
-            if not store.finish_incoming(message_id, status, "; ".join(errors)):
-                logger.info("Incoming message %s was finished by another worker.", message_id)
-                return
-            if continue_sending is not False:
-                for response in msg.responses:
-                    self.send_response(msg, response)
+            logger.exception("Routing incoming message %s failed.", msg.id)
+            return Status.ERRORED, f"routing failed: {exc!r}"
+        if continue_sending is not False:
+            for response in msg.responses:
+                self.send_response(msg, response)
+        return (Status.ERRORED if errors else Status.HANDLED), "; ".join(errors)
 
     def _call_phase(self, app: AppBase, phase: str, msg: Any) -> Any:
         try:
@@ -180,46 +274,64 @@ class DatabaseRouter(BlockingRouter):
     def backend_preparation(self, msg: OutgoingMessage) -> None:
         """Store the message with one transmission per connection and queue the sends.
 
+        A reply to a message of the batch being routed is kept with the
+        batch and stored with it (see :meth:`process_incoming_batch`).
         Connections whose backend is not configured are stored as failed and
         reported with one ``MessageSendingError`` after the others are queued.
         """
         context = msg.extra_backend_context()
         rows = store.connection_rows(msg.connections)
-        unknown = sorted({backend for _, backend, _ in rows if backend not in self.backends})
-        dbm, transmissions = store.save_outgoing(msg, rows, context, unknown)
-        msg.id = dbm.pk
-        msg.database_message = dbm
-        kind = REPLY if msg.in_response_to is not None else BULK
-        groups: dict[str, list[int]] = {}
-        for transmission in transmissions:
-            if transmission.status == Status.QUEUED:
-                groups.setdefault(transmission.backend, []).append(transmission.pk)
-        for backend_name, ids in groups.items():
-            for batch in self.batches(backend_name, ids):
-                self.dispatch_send(backend_name, dbm.pk, batch, kind)
+        unknown = {backend for _, backend, _ in rows if backend not in self.backends}
+        batch = getattr(self._local, "batch", None)
+        if batch is not None and batch.answers(msg):
+            store.check_json(msg, context)  # one bad reply must not spoil the batch
+            batch.replies.append((msg, rows, context, unknown))
+        else:
+            dbm, transmissions = store.save_outgoing(msg, rows, context, unknown)
+            msg.id = dbm.pk
+            msg.database_message = dbm
+            kind = REPLY if msg.in_response_to is not None else BULK
+            for backend_name, ids in queued_by_backend(transmissions).items():
+                for chunk in self.batches(backend_name, ids):
+                    self.dispatch_send(backend_name, dbm.pk, chunk, kind)
         if unknown:
             failed = [identity for _, backend, identity in rows if backend in unknown]
             logger.error(
                 "Message %s was not sent to %s: backend(s) %s not in INSTALLED_BACKENDS.",
-                dbm.pk,
+                msg.id,
                 ", ".join(failed),
-                ", ".join(unknown),
+                ", ".join(sorted(unknown)),
             )
             raise MessageSendingError(
-                f"Router is not configured with the backend(s) {', '.join(unknown)}; add them "
-                "to INSTALLED_BACKENDS.",
+                f"Router is not configured with the backend(s) {', '.join(sorted(unknown))}; "
+                "add them to INSTALLED_BACKENDS.",
                 failed_identities=failed,
-                backend=unknown[0] if len(unknown) == 1 else None,
+                backend=next(iter(unknown)) if len(unknown) == 1 else None,
                 retryable=False,
             )
 
-    def batches(self, backend_name: str, ids: Sequence[int]) -> list[list[int]]:
+    def dispatch_replies(self, transmissions: Sequence[Transmission]) -> None:
+        """Hand the stored replies of a batch to the send queues, a few messages per task.
+
+        ``RAPIDSMS_REPLY_BATCH_SIZE`` replies per task: one task costs the
+        worker about as much as one send, and smaller tasks spread a batch's
+        replies over more worker threads when the gateway is slow to answer.
+        """
+        size = max(1, int(get_setting("RAPIDSMS_REPLY_BATCH_SIZE")))
+        for backend_name, ids in queued_by_backend(transmissions).items():
+            for chunk in self.batches(backend_name, ids, size):
+                self.dispatch_send(backend_name, None, chunk, REPLY)
+
+    def batches(
+        self, backend_name: str, ids: Sequence[int], size: int | None = None
+    ) -> list[list[int]]:
         """Split transmission ids into the batches one send task handles.
 
-        ``DB_ROUTER_DEFAULT_BATCH_SIZE`` at most, and no more than one
-        second's worth of a rate-limited backend's rate.
+        ``size`` (default ``DB_ROUTER_DEFAULT_BATCH_SIZE``) at most, and no
+        more than one second's worth of a rate-limited backend's rate.
         """
-        size = max(1, int(get_setting("DB_ROUTER_DEFAULT_BATCH_SIZE")))
+        if size is None:
+            size = max(1, int(get_setting("DB_ROUTER_DEFAULT_BATCH_SIZE")))
         limit = self.rate_limits.get(backend_name)
         if limit is not None:
             size = max(1, min(size, int(limit.rate)))
@@ -228,17 +340,20 @@ class DatabaseRouter(BlockingRouter):
     def dispatch_send(
         self,
         backend_name: str,
-        message_id: int,
+        message_id: int | None,
         transmission_ids: Sequence[int],
         kind: str = BULK,
         eta: datetime | None = None,
     ) -> None:
         """Hand a batch of stored transmissions to a worker on the backend's queue.
 
-        ``eta`` delays the task (a retry, or a wait for a rate-limit slot).
+        ``message_id`` names the message when the batch is one message's
+        (None: replies to several). ``eta`` delays the task (a retry, or a
+        wait for a rate-limit slot).
         """
         ids = list(transmission_ids)
-        description = f"sending message {message_id} through {backend_name}"
+        what = f"message {message_id}" if message_id else f"{len(ids)} replies"
+        description = f"sending {what} through {backend_name}"
         if self.is_eager(backend_name):
             if eta is None:
                 after_commit(
@@ -279,15 +394,16 @@ class DatabaseRouter(BlockingRouter):
     def send_stored(
         self,
         backend_name: str,
-        message_id: int,
+        message_id: int | None,
         transmission_ids: Sequence[int],
         kind: str = BULK,
     ) -> None:
         """Send the transmissions of a batch that are due, at most once each.
 
         Waits for the backend's rate-limit slot first, then claims the
-        transmissions; only the claimed ones are sent. The outcome of each is
-        recorded: sent, retry at a later time, or failed.
+        transmissions; only the claimed ones are sent, with one
+        ``backend.send()`` call per message. The outcome of each call is
+        recorded before the next: sent, retry at a later time, or failed.
         """
         ids = list(transmission_ids)
         limit = self.rate_limits.get(backend_name)
@@ -298,28 +414,39 @@ class DatabaseRouter(BlockingRouter):
         token, rows = store.claim(ids)
         if not rows:
             return
-        message = rows[0].message
-        identities = [row.identity for row in rows]
-        try:
-            result = self.send_to_backend(
-                backend_name, message.pk, message.text, identities, message.backend_context
-            )
-        except MessageSendingError as exc:
-            park = not self.is_eager(backend_name)
-            retries = self._record(store.record_failure, rows, token, exc, park)
-            for retry_at, retry_ids in retries or []:
-                self.dispatch_send(backend_name, message_id, retry_ids, kind, eta=retry_at)
-        else:
-            self._record(store.record_sent, rows, token, gateway_ids(result, identities))
+        park = not self.is_eager(backend_name)
+        for group in by_message(rows):
+            message = group[0].message
+            identities = [row.identity for row in group]
+            try:
+                result = self.send_to_backend(
+                    backend_name, message.pk, message.text, identities, message.backend_context
+                )
+            except MessageSendingError as exc:
+                retries = self._record(store.record_failure, group, token, exc, park)
+                for retry_at, retry_ids in retries or []:
+                    self.dispatch_send(backend_name, message_id, retry_ids, kind, eta=retry_at)
+            else:
+                by_identity = gateway_ids(result, identities)
+                accepted = {row.pk: by_identity[row.identity] for row in group
+                            if row.identity in by_identity}
+                self._record(store.record_sent, group, token, accepted)
 
     def _wait_for_slot(
-        self, limit: RateLimit, backend_name: str, message_id: int, ids: list[int], kind: str
+        self,
+        limit: RateLimit,
+        backend_name: str,
+        message_id: int | None,
+        ids: list[int],
+        kind: str,
     ) -> bool:
         """Book a rate-limit slot; return True to send now, False when the task was deferred."""
-        text = ""
         if limit.unit == "segments":
-            text = Message.objects.filter(pk=message_id).values_list("text", flat=True).first()
-        booked, wait = limit.acquire(limit.cost(text or "", len(ids)), RATE_MAX_SLEEP)
+            texts = Transmission.objects.filter(pk__in=ids).values_list("message__text", flat=True)
+            cost = sum(limit.cost(text or "", 1) for text in texts)
+        else:
+            cost = limit.cost("", len(ids))
+        booked, wait = limit.acquire(cost, RATE_MAX_SLEEP)
         if booked:
             if wait > 0:
                 time.sleep(wait)
@@ -356,6 +483,50 @@ class DatabaseRouter(BlockingRouter):
                 logger.warning("The database is unavailable; recording again in %ss.", delay)
                 time.sleep(delay)
         return None
+
+
+class ReplyBatch:
+    """The replies queued while a batch of incoming messages is routed, stored together."""
+
+    def __init__(self, stored: dict[int, list[Transmission]]) -> None:
+        self.message_ids = set(stored)
+        #: ``(reply, connection rows, backend context, unknown backends)``
+        self.replies: list[tuple[OutgoingMessage, Any, dict[str, Any], set[str]]] = []
+        #: ``{message id: (status, error)}`` of each routed message
+        self.outcomes: dict[int, tuple[str, str]] = {}
+
+    def answers(self, msg: OutgoingMessage) -> bool:
+        """Return True when ``msg`` replies to a message of this batch."""
+        original = msg.in_response_to
+        return original is not None and getattr(original, "id", None) in self.message_ids
+
+    def save(self, finished: set[int]) -> list[Transmission]:
+        """Store the replies to the ``finished`` messages; return their transmissions."""
+        items = [item for item in self.replies if item[0].in_response_to.id in finished]
+        if not items:
+            return []
+        rows, transmissions = store.save_outgoing_many(items, savepoint=False)
+        for (msg, *_), dbm in zip(items, rows, strict=True):
+            msg.id = dbm.pk
+            msg.database_message = dbm
+        return transmissions
+
+
+def queued_by_backend(transmissions: Sequence[Transmission]) -> dict[str, list[int]]:
+    """Return the ids of the queued ``transmissions``, by backend name."""
+    groups: dict[str, list[int]] = {}
+    for transmission in transmissions:
+        if transmission.status == Status.QUEUED:
+            groups.setdefault(transmission.backend, []).append(transmission.pk)
+    return groups
+
+
+def by_message(rows: Sequence[Transmission]) -> list[list[Transmission]]:
+    """Split claimed rows into one list per message, in order."""
+    groups: dict[int, list[Transmission]] = {}
+    for row in rows:
+        groups.setdefault(row.message_id, []).append(row)
+    return list(groups.values())
 
 
 def gateway_ids(result: Any, identities: Sequence[str]) -> dict[str, str]:

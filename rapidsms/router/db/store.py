@@ -7,13 +7,16 @@ recovery run) can never both act: the second one's UPDATE matches no row.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import InterfaceError, OperationalError, models, transaction
+from django.db import connections as databases
 from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -87,18 +90,6 @@ def save_incoming(msg: IncomingMessage) -> Message:
     return dbm
 
 
-def load_incoming(message_id: int) -> tuple[Message, list[Transmission]] | None:
-    """Return an incoming message and its transmissions, or None if it does not exist."""
-    transmissions = list(
-        Transmission.objects.filter(message_id=message_id, direction=Direction.INCOMING)
-        .select_related("message", "connection__backend")
-        .order_by("pk")
-    )
-    if not transmissions:
-        return None
-    return transmissions[0].message, transmissions
-
-
 def rebuild_incoming(dbm: Message, transmissions: Sequence[Transmission]) -> IncomingMessage:
     """Return the message object apps see, with its stored id, class and fields."""
     cls: type = IncomingMessage
@@ -119,28 +110,6 @@ def rebuild_incoming(dbm: Message, transmissions: Sequence[Transmission]) -> Inc
     )
     msg.dbm = dbm
     return msg
-
-
-def start_processing(message_id: int) -> None:
-    """Mark an incoming message as being processed (it may be processed again after a crash)."""
-    Transmission.objects.filter(
-        message_id=message_id, direction=Direction.INCOMING, status=Status.RECEIVED
-    ).update(status=Status.PROCESSING, updated=timezone.now())
-
-
-def finish_incoming(message_id: int, status: str, error: str = "") -> bool:
-    """Mark an incoming message ``handled`` or ``errored``; return False if already finished.
-
-    Call it inside the transaction that stores the replies: when it returns
-    False another worker finished first, and the caller must roll back.
-    """
-    return bool(
-        Transmission.objects.filter(
-            message_id=message_id,
-            direction=Direction.INCOMING,
-            status__in=[Status.RECEIVED, Status.PROCESSING],
-        ).update(status=status, last_error=error[:ERROR_LENGTH], updated=timezone.now())
-    )
 
 
 # Outgoing -----------------------------------------------------------------
@@ -178,21 +147,45 @@ def save_outgoing(
     Transmissions through a backend in ``unknown_backends`` are stored as
     failed at once, so the failure is visible where the others are.
     """
-    unknown = set(unknown_backends)
-    original = msg.in_response_to
-    in_response_to_id = getattr(getattr(original, "dbm", None), "pk", None)
+    (dbm,), transmissions = save_outgoing_many([(msg, rows, context, set(unknown_backends))])
+    return dbm, transmissions
+
+
+def save_outgoing_many(
+    items: Sequence[
+        tuple[OutgoingMessage, Sequence[tuple[int, str, str]], dict[str, Any], Collection[str]]
+    ],
+    savepoint: bool = True,
+) -> tuple[list[Message], list[Transmission]]:
+    """Store several outgoing messages at once: two INSERTs, however many there are.
+
+    Each item is ``(message, connection rows, backend context, unknown
+    backends)`` as for :func:`save_outgoing`. Return the message rows, in
+    order, and all their transmissions. ``savepoint`` False saves two round
+    trips inside the caller's transaction, for callers that checked the
+    messages' fields (:func:`check_json`): a failure then spoils that
+    transaction.
+    """
     now = timezone.now()
+    messages = [
+        Message(
+            direction=Direction.OUTGOING,
+            text=msg.text,
+            fields=msg.fields,
+            backend_context=context,
+            in_response_to_id=getattr(getattr(msg.in_response_to, "dbm", None), "pk", None),
+            message_class=class_path(msg, OutgoingMessage),
+            date=now,
+        )
+        for msg, _, context, _ in items
+    ]
     try:
-        with transaction.atomic():
-            dbm = Message.objects.create(
-                direction=Direction.OUTGOING,
-                text=msg.text,
-                fields=msg.fields,
-                backend_context=context,
-                in_response_to_id=in_response_to_id,
-                message_class=class_path(msg, OutgoingMessage),
-                date=now,
-            )
+        with transaction.atomic(savepoint=savepoint):
+            if databases[Message.objects.db].features.can_return_rows_from_bulk_insert:
+                Message.objects.bulk_create(messages)
+            else:
+                for dbm in messages:
+                    dbm.save(force_insert=True)
             transmissions = Transmission.objects.bulk_create(
                 Transmission(
                     message=dbm,
@@ -212,11 +205,20 @@ def save_outgoing(
                     queued_at=now,
                     dispatched_at=now,
                 )
+                for dbm, (_, rows, _, unknown) in zip(messages, items, strict=True)
                 for pk, backend, identity in rows
             )
     except TypeError as exc:
         raise ValueError(f"The message's fields cannot be stored as JSON: {exc}") from exc
-    return dbm, transmissions
+    return messages, transmissions
+
+
+def check_json(msg: OutgoingMessage, context: dict[str, Any]) -> None:
+    """Raise ``ValueError`` now if ``msg``'s fields or ``context`` cannot be stored as JSON."""
+    try:
+        json.dumps([msg.fields, context], cls=DjangoJSONEncoder)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"The message's fields cannot be stored as JSON: {exc}") from exc
 
 
 def claim(transmission_ids: Sequence[int]) -> tuple[uuid.UUID, list[Transmission]]:
@@ -249,55 +251,103 @@ def claim(transmission_ids: Sequence[int]) -> tuple[uuid.UUID, list[Transmission
 
 
 def record_sent(
-    rows: Sequence[Transmission], token: uuid.UUID, gateway_ids: dict[str, str]
+    rows: Sequence[Transmission], token: uuid.UUID, gateway_ids: dict[int, str]
 ) -> None:
-    """Mark claimed transmissions sent and keep the gateway's message ids."""
+    """Mark claimed transmissions sent and keep the gateway's message ids (by primary key).
+
+    Only a row still "sending" becomes "sent": a delivery report may
+    already have moved it further, and it must stay there. Called after
+    every ``backend.send()``, so that a worker that dies loses the outcome
+    of one call at most: on PostgreSQL it is one statement.
+    """
     if not rows:
         return
     now = timezone.now()
-    ids = [row.pk for row in rows]
+    known = {row.pk: str(gateway_ids[row.pk])[:255] for row in rows if gateway_ids.get(row.pk)}
+    if databases[Transmission.objects.db].vendor == "postgresql":
+        _record_sent_in_one_statement(rows, token, known, now)
+        return
+    sending = Q(status=Status.SENDING)
     changes: dict[str, Any] = {
-        # Only a row still "sending" becomes "sent": a delivery report may
-        # already have moved it further, and it must stay there.
         "status": Case(
-            When(status=Status.SENDING, then=Value(Status.SENT.value)),
+            When(sending, then=Value(Status.SENT.value)),
             default=F("status"),
             output_field=models.CharField(),
         ),
         "sent": Case(
-            When(status=Status.SENDING, then=Value(now)),
-            default=F("sent"),
-            output_field=models.DateTimeField(),
+            When(sending, then=Value(now)), default=F("sent"), output_field=models.DateTimeField()
         ),
         "attempts": Case(
-            When(status=Status.SENDING, then=F("attempts") + 1),
+            When(sending, then=F("attempts") + 1),
             default=F("attempts"),
             output_field=models.PositiveIntegerField(),
         ),
         "next_attempt_at": None,
         "updated": now,
     }
-    known = {row.pk: str(gateway_ids[row.identity])[:255] for row in rows
-             if gateway_ids.get(row.identity)}
     if known:
         changes["gateway_message_id"] = Case(
             *(When(pk=pk, then=Value(value)) for pk, value in known.items()),
             default=F("gateway_message_id"),
             output_field=models.CharField(),
         )
-    with transaction.atomic():
-        Transmission.objects.filter(pk__in=ids, claim_token=token).update(**changes)
+    with transaction.atomic(savepoint=False):
+        Transmission.objects.filter(pk__in=[row.pk for row in rows], claim_token=token).update(
+            **changes
+        )
         TransmissionEvent.objects.bulk_create(
             TransmissionEvent(
                 transmission_id=row.pk,
                 status=Status.SENT,
-                raw={"gateway_message_id": gateway_ids[row.identity]}
-                if gateway_ids.get(row.identity)
-                else None,
+                raw={"gateway_message_id": known[row.pk]} if row.pk in known else None,
                 date=now,
             )
             for row in rows
         )
+
+
+def _record_sent_in_one_statement(
+    rows: Sequence[Transmission], token: uuid.UUID, known: dict[int, str], now: datetime
+) -> None:
+    """PostgreSQL: the UPDATE of :func:`record_sent` and its events' INSERT in one round trip."""
+    transmissions = Transmission._meta.db_table
+    events = TransmissionEvent._meta.db_table
+    values = ", ".join(["(%s::integer, %s::varchar)"] * len(rows))
+    params: list[Any] = []
+    for row in rows:
+        params += [row.pk, known.get(row.pk, "")]
+    sending, sent = Status.SENDING.value, Status.SENT.value
+    params += [sending, sent, sending, now, sending, now, token, sent, now]
+    # The outcome is committed without waiting for the disk (asynchronous
+    # commit, for this transaction only): a PostgreSQL crash may lose the
+    # last fraction of a second of outcomes, whose transmissions then end
+    # as failed with an unknown outcome, never sent twice; a crash of the
+    # worker loses nothing. Waiting would cost more than the send itself.
+    sql = f"""
+        WITH no_wait AS (SELECT set_config('synchronous_commit', 'off', true)),
+        reported (id, gateway_id) AS (VALUES {values}),
+        changed AS (
+            UPDATE {transmissions} AS t SET
+                status = CASE WHEN t.status = %s THEN %s ELSE t.status END,
+                sent = CASE WHEN t.status = %s THEN %s ELSE t.sent END,
+                attempts = CASE WHEN t.status = %s THEN t.attempts + 1 ELSE t.attempts END,
+                gateway_message_id = CASE WHEN r.gateway_id <> '' THEN r.gateway_id
+                                          ELSE t.gateway_message_id END,
+                next_attempt_at = NULL,
+                updated = %s
+            FROM reported AS r, no_wait
+            WHERE t.id = r.id AND t.claim_token = %s
+            RETURNING t.id, r.gateway_id
+        )
+        INSERT INTO {events} (transmission_id, status, applied, detail, raw, date)
+        SELECT id, %s, TRUE, '',
+               CASE WHEN gateway_id <> ''
+                    THEN jsonb_build_object('gateway_message_id', gateway_id) END,
+               %s
+        FROM changed
+    """
+    with databases[Transmission.objects.db].cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def record_failure(
@@ -317,7 +367,6 @@ def record_failure(
     named = {str(identity) for identity in error.failed_identities}
     failed = [row for row in rows if not named or row.identity in named]
     succeeded = [row for row in rows if named and row.identity not in named]
-    record_sent(succeeded, token, {})
     text = str(error)[:ERROR_LENGTH]
     raw = getattr(error, "raw", None)
     now = timezone.now()
@@ -325,7 +374,8 @@ def record_failure(
     for row in failed:
         by_attempt.setdefault((row.attempts + 1, row.queued_at), []).append(row)
     retries: list[tuple[datetime, list[int]]] = []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
+        record_sent(succeeded, token, {})
         for (attempts, queued_at), group in by_attempt.items():
             decision = decide(
                 attempts=attempts,

@@ -25,9 +25,17 @@ TASK_OPTIONS = {
 }
 
 
+@shared_task(name="rapidsms.router.db.drain", **TASK_OPTIONS)
+def drain_async() -> int:
+    """Route a batch of the stored incoming messages that wait, and store their replies."""
+    from rapidsms.router.db.router import store_router
+
+    return store_router().drain_incoming()
+
+
 @shared_task(name="rapidsms.router.db.receive", **TASK_OPTIONS)
 def receive_async(message_id: int) -> None:
-    """Run the apps for stored incoming message ``message_id`` and store its replies."""
+    """Route stored incoming message ``message_id`` (tasks queued by earlier versions)."""
     from rapidsms.router.db.router import store_router
 
     store_router().process_stored_incoming(message_id)
