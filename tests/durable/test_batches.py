@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from rapidsms.apps.base import AppBase
+from rapidsms.errors import MessageSendingError
 from rapidsms.router import receive, send
 from rapidsms.router.db import store, wakeup
 from rapidsms.router.db.models import Message, Transmission, Wakeup
@@ -166,6 +167,33 @@ def test_a_dead_workers_claim_loses_only_the_message_it_was_sending(
     assert [rows[pk].status for pk in ids[1:]] == [Status.SENT, Status.SENT]
     assert all(rows[pk].events.filter(detail=NOT_TRIED).exists() for pk in ids[1:])
     assert sorted(text for _, text, _, _ in mock_backend.sent) == [
+        "hello +15550002",
+        "hello +15550003",
+    ]
+
+
+def test_a_failing_gateway_stops_a_batch_and_the_rest_waits_untried(
+    store_router, mock_backend, connect, monkeypatch
+):
+    phones = connect("+15550001", "+15550002", "+15550003")
+    monkeypatch.setattr(store_router, "dispatch_send", lambda *args, **kwargs: None)
+    for phone in phones:
+        send(f"hello {phone.identity}", phone)
+    ids = list(Transmission.objects.order_by("pk").values_list("pk", flat=True))
+    monkeypatch.undo()
+    mock_backend.failures.append(MessageSendingError("gateway down", retryable=True))
+
+    store_router.send_stored("mock", None, ids, "reply")
+
+    rows = [Transmission.objects.get(pk=pk) for pk in ids]
+    assert [row.status for row in rows] == [Status.RETRY, Status.QUEUED, Status.QUEUED]
+    assert [row.attempts for row in rows] == [1, 0, 0]
+    assert mock_backend.sent == []  # the two others were not tried against a failing gateway
+
+    Transmission.objects.update(next_attempt_at=timezone.now())
+    recover(store_router)
+    assert sorted(text for _, text, _, _ in mock_backend.sent) == [
+        "hello +15550001",
         "hello +15550002",
         "hello +15550003",
     ]

@@ -415,7 +415,8 @@ class DatabaseRouter(BlockingRouter):
         if not rows:
             return
         park = not self.is_eager(backend_name)
-        for group in by_message(rows):
+        groups = by_message(rows)
+        for index, group in enumerate(groups):
             message = group[0].message
             identities = [row.identity for row in group]
             try:
@@ -423,9 +424,18 @@ class DatabaseRouter(BlockingRouter):
                     backend_name, message.pk, message.text, identities, message.backend_context
                 )
             except MessageSendingError as exc:
-                retries = self._record(store.record_failure, group, token, exc, park)
-                for retry_at, retry_ids in retries or []:
+                retries = self._record(store.record_failure, group, token, exc, park) or []
+                for retry_at, retry_ids in retries:
                     self.dispatch_send(backend_name, message_id, retry_ids, kind, eta=retry_at)
+                rest = [row.pk for later in groups[index + 1 :] for row in later]
+                if exc.retryable and rest:
+                    # The gateway is failing: the rest of the batch waits with
+                    # this message rather than try (and time out) one by one.
+                    until = retries[0][0] if retries else None
+                    self._record(store.release, rest, token, until)
+                    if until is not None:
+                        self.dispatch_send(backend_name, message_id, rest, kind, eta=until)
+                    return
             else:
                 by_identity = gateway_ids(result, identities)
                 accepted = {row.pk: by_identity[row.identity] for row in group

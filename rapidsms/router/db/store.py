@@ -38,6 +38,8 @@ CLOCK_TOLERANCE = 1.0
 
 ERROR_LENGTH = 2000
 
+NOT_TRIED = "not tried: the gateway failed on the message before it; waits with that one"
+
 
 def class_path(obj: Any, default: type) -> str:
     """Return the dotted path of ``obj``'s class, or "" when it is ``default``."""
@@ -423,6 +425,37 @@ def record_failure(
                 for pk in ids
             )
     return retries
+
+
+def release(transmission_ids: Sequence[int], token: uuid.UUID, until: datetime | None) -> None:
+    """Give back claimed transmissions that were not tried, to be sent at ``until``.
+
+    ``until`` None leaves them to the recovery task, sent as soon as it runs.
+    They go back to queued (or retry, when tried before); their attempts
+    do not change.
+    """
+    now = timezone.now()
+    released = Transmission.objects.filter(
+        pk__in=list(transmission_ids), claim_token=token, status=Status.SENDING
+    )
+    with transaction.atomic():
+        ids = list(released.values_list("pk", flat=True))
+        released.update(
+            status=Case(
+                When(attempts=0, then=Value(Status.QUEUED.value)),
+                default=Value(Status.RETRY.value),
+                output_field=models.CharField(),
+            ),
+            claim_token=None,
+            claimed_at=None,
+            next_attempt_at=until or now,
+            dispatched_at=until,
+            updated=now,
+        )
+        TransmissionEvent.objects.bulk_create(
+            TransmissionEvent(transmission_id=pk, status=Status.QUEUED, detail=NOT_TRIED, date=now)
+            for pk in ids
+        )
 
 
 def defer(transmission_ids: Sequence[int], until: datetime, dispatched: bool) -> None:
