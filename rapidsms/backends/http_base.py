@@ -4,7 +4,8 @@ A gateway backend (Kannel, Vumi, Twilio, a generic HTTP aggregator) fills in
 two small hooks; this base owns everything else:
 
 Outgoing
-    One ``requests.Session`` per backend (connection reuse), explicit connect
+    One ``requests.Session`` per backend (connection reuse, the environment's
+    proxy settings read once: :mod:`rapidsms.backends.sessions`), explicit connect
     and read timeouts, a ``User-Agent: rapidsms/<version>`` header, one HTTP
     request per batch of identities, and every gateway failure turned into
     :class:`~rapidsms.errors.MessageSendingError` naming the identities that
@@ -64,6 +65,7 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnection
 from rapidsms.__version__ import __version__
 from rapidsms.backends.base import BackendBase
 from rapidsms.backends.phone_numbers import check_region, normalize_identity
+from rapidsms.backends.sessions import GatewaySession
 from rapidsms.errors import MessageSendingError
 
 logger = logging.getLogger("rapidsms.backends.http")
@@ -152,7 +154,7 @@ class HttpBackendBase(BackendBase):
         Called once, on the first send. Override to add authentication or
         mount adapters; call ``super()`` to keep the User-Agent.
         """
-        session = requests.Session()
+        session = GatewaySession()
         session.headers["User-Agent"] = USER_AGENT
         return session
 

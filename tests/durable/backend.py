@@ -13,6 +13,7 @@ from typing import Any
 import requests
 
 from rapidsms.backends.base import BackendBase
+from rapidsms.backends.sessions import GatewaySession
 from rapidsms.errors import MessageSendingError
 
 
@@ -28,9 +29,7 @@ class SinkBackend(BackendBase):
     @property
     def session(self) -> requests.Session:
         if not hasattr(self._local, "session"):
-            self._local.session = requests.Session()
-            # The sink is on 127.0.0.1: no proxy to look up in the environment per request.
-            self._local.session.trust_env = False
+            self._local.session = GatewaySession()  # what the gateway backends use
         return self._local.session
 
     def send(

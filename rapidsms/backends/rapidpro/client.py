@@ -66,6 +66,7 @@ from rapidsms.backends.rapidpro.types import (
     Workspace,
     format_datetime,
 )
+from rapidsms.backends.sessions import GatewaySession
 
 logger = logging.getLogger("rapidsms.backends.rapidpro")
 
@@ -114,7 +115,7 @@ class RapidProClient:
         self.max_retries = max_retries
         self.max_retry_wait = max_retry_wait
         self.verify = verify
-        self.session = session or requests.Session()
+        self.session = session or GatewaySession()
         agent = f"rapidsms/{__version__}"
         self.session.headers.update(
             {
