@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, connections, transaction
 from django.db.models import Q
@@ -55,30 +55,32 @@ def request(queue: str, publish: Callable[[], None], force: bool = False) -> boo
 
 def _set_flag(queue: str, now: datetime, stale: datetime) -> bool:
     """Set ``queue``'s flag if it is clear or stale; return True if this call set it."""
+    # This runs for every incoming message, and under load the flag is
+    # almost always set already: a plain read answers that case without
+    # writing or locking anything, so web processes never queue up on it.
     connection = connections[Wakeup.objects.db]
-    if connection.vendor in ("postgresql", "sqlite"):
-        # One statement: this runs once for every incoming message.
-        ops = connection.ops
-        table = ops.quote_name(Wakeup._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (queue, requested_at) VALUES (%s, %s) "
-                f"ON CONFLICT (queue) DO UPDATE SET requested_at = excluded.requested_at "
-                f"WHERE {table}.requested_at IS NULL OR {table}.requested_at < %s "
-                "RETURNING id",
-                [queue, ops.adapt_datetimefield_value(now), ops.adapt_datetimefield_value(stale)],
-            )
-            return cursor.fetchone() is not None
+    table = connection.ops.quote_name(Wakeup._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT requested_at FROM {table} WHERE queue = %s", [queue])
+        row = cursor.fetchone()
+    if row is not None and row[0] is not None:
+        requested = row[0]
+        if timezone.is_naive(requested) and timezone.is_aware(stale):  # SQLite keeps UTC
+            requested = requested.replace(tzinfo=UTC)
+        if requested >= stale:
+            return False
     flagged = Wakeup.objects.filter(queue=queue).filter(
         Q(requested_at__isnull=True) | Q(requested_at__lt=stale)
     )
     if flagged.update(requested_at=now):
         return True
+    if row is not None or Wakeup.objects.filter(queue=queue).exists():
+        return False  # another process set the flag meanwhile: it publishes
     try:
         with transaction.atomic():
             Wakeup.objects.create(queue=queue, requested_at=now)
     except IntegrityError:
-        return False  # the row exists and its flag is set
+        return False  # created meanwhile by another process, which publishes
     return True
 
 
