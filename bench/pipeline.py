@@ -22,7 +22,8 @@ to end rate, from the first request to the last reply sent), and a few
 hundred at a steady ``--rate``; both report the latency from intake (the
 message's row) to send (the reply's ``sent`` time), p50 and p99.
 Everything runs on this machine, so the load generator, the web server, the
-sink, PostgreSQL, the broker and the workers share its CPUs.
+sink (a process of its own), PostgreSQL, the broker and the workers share
+its CPUs.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import logging
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -89,6 +91,34 @@ def post_paced(pipeline: Any, texts: list[tuple[str, str]], rate: float) -> list
     return codes
 
 
+class SinkProcess:
+    """The tests' sink gateway in a process of its own, so that it does not share this
+    process's interpreter with the load generator and the intake server."""
+
+    def __init__(self) -> None:
+        code = (
+            "import sys, time\n"
+            "from tests.durable.sink import Sink\n"
+            "sink = Sink().start()\n"
+            "print(sink.url, flush=True)\n"
+            "sys.stdin.read()\n"
+        )
+        self.proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.url = self.proc.stdout.readline().strip()
+
+    def stop(self) -> None:
+        self.proc.stdin.close()
+        self.proc.kill()
+        self.proc.wait(10)
+
+
+def own_sink(pipeline: Any) -> None:
+    """Replace the pipeline's in-process sink with one in its own process."""
+    pipeline.sink.stop()
+    pipeline.sink = SinkProcess()
+
+
 def truncate() -> None:
     from django.db import connection
 
@@ -123,6 +153,7 @@ def stage_run(workers: int, messages: int, concurrency: int, log_dir: Path) -> d
 
     truncate()
     pipeline = Pipeline(os.environ["CELERY_BROKER_URL"], SettingsProxy(), log_dir)
+    own_sink(pipeline)
     try:
         texts = [(f"+1555{i % 500:07d}", f"echo bench {i}") for i in range(messages)]
         start = time.monotonic()
@@ -162,6 +193,7 @@ def live_run(workers: int, messages: int, concurrency: int, log_dir: Path,
 
     truncate()
     pipeline = Pipeline(os.environ["CELERY_BROKER_URL"], SettingsProxy(), log_dir)
+    own_sink(pipeline)
     try:
         incoming_queue, send_queue = pipeline.queues
         pipeline.start_workers(workers, concurrency=concurrency, queues=[incoming_queue])
