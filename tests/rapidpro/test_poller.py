@@ -271,7 +271,23 @@ def test_polling_after_a_bulk_send_does_not_read_our_own_messages(
     sandbox.workspace.receive("tel:+250788999999", "hello")
     sandbox.reset_requests()
     assert IncomingPoller(backend).poll().routed == 1
-    assert sandbox.count("GET", "messages") == 2  # one page of "inbox", one of "flows"
+    # One page each of "inbox", "flows" and "archived", not the 1,000 sent.
+    assert sandbox.count("GET", "messages") == 3
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("shape", ["current", "v9"])
+def test_a_message_archived_before_the_poll_is_still_routed(
+    install_backend: Install, received: list[Any], shape: str
+) -> None:
+    with Sandbox(token=TOKEN, shape=shape) as server:
+        backend = install_backend(server)
+        archived = server.workspace.receive("tel:+250788000001", "filed away at once")
+        archived.visibility = "archived"  # by a person in RapidPro, or by a flow
+        server.workspace.receive("tel:+250788000002", "still in the inbox")
+        result = IncomingPoller(backend).poll()
+    assert result.routed == 2
+    assert sorted(m.text for m in received) == ["filed away at once", "still in the inbox"]
 
 
 @pytest.mark.django_db

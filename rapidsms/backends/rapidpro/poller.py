@@ -95,8 +95,9 @@ class IncomingPoller:
     """Route the incoming messages RapidPro lists since the stored cursor."""
 
     kind = "incoming"
-    #: The folders of incoming messages: not handled by a flow, and handled by one.
-    folders = ("inbox", "flows")
+    #: The folders of incoming messages: not handled by a flow, handled by one,
+    #: and archived (someone, or a flow, may archive a message before we poll).
+    folders = ("inbox", "flows", "archived")
 
     def __init__(self, backend: RapidProBackend) -> None:
         self.backend = backend
@@ -113,8 +114,8 @@ class IncomingPoller:
         else:
             since = position - timedelta(seconds=self.backend.poll_overlap)
         found: dict[str, Message] = {}
-        # Two folders, not the whole listing: a bulk send would fill it with our own
-        # outgoing messages. "inbox" and "flows" exist on both server lines.
+        # Three folders, not the whole listing: a bulk send would fill it with our
+        # own outgoing messages. All three exist on both server lines.
         for folder in self.folders:
             query = self.backend.client.get_messages(folder=folder, after=since)
             for page in query.iterfetches():
