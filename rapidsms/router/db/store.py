@@ -38,7 +38,7 @@ CLOCK_TOLERANCE = 1.0
 
 ERROR_LENGTH = 2000
 
-NOT_TRIED = "not tried: the gateway failed on the message before it; waits with that one"
+STOPPED_WITH_BATCH = "not tried: the gateway failed on the message before it; waits with that one"
 
 
 def class_path(obj: Any, default: type) -> str:
@@ -453,7 +453,9 @@ def release(transmission_ids: Sequence[int], token: uuid.UUID, until: datetime |
             updated=now,
         )
         TransmissionEvent.objects.bulk_create(
-            TransmissionEvent(transmission_id=pk, status=Status.QUEUED, detail=NOT_TRIED, date=now)
+            TransmissionEvent(
+                transmission_id=pk, status=Status.QUEUED, detail=STOPPED_WITH_BATCH, date=now
+            )
             for pk in ids
         )
 
