@@ -197,3 +197,40 @@ def test_a_failing_gateway_stops_a_batch_and_the_rest_waits_untried(
         "hello +15550002",
         "hello +15550003",
     ]
+
+
+class SlowApp(AppBase):
+    """Takes its time over every message, and records what another worker could claim."""
+
+    others_claimed: list[int] = []
+
+    def handle(self, msg):
+        import time
+
+        from rapidsms.router.db import inbox
+
+        time.sleep(0.15)
+        _, rows = inbox.claim(10, 0.3)  # another worker looking for expired claims
+        SlowApp.others_claimed.append(len(rows))
+        return False
+
+
+def test_a_slow_batch_renews_its_claim_so_no_other_worker_takes_it(settings, connect):
+    router = DatabaseRouter(
+        apps=[SlowApp, "rapidsms.contrib.handlers"],
+        backends={"mock": {"ENGINE": ScriptedBackend}},
+    )
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.RAPIDSMS_PROCESSING_LEASE = 0.3
+    settings.RAPIDSMS_ROUTER = router
+    router.wake_incoming_workers = lambda force=False: False
+    router.dispatch_send = lambda *args, **kwargs: None
+    for phone in connect(*[f"+1555000{i}" for i in range(4)]):
+        receive("echo slowly", phone)
+    SlowApp.others_claimed = []
+
+    assert router.process_incoming_batch() == 4  # 0.6 s: twice the lease
+
+    assert SlowApp.others_claimed == [0, 0, 0, 0]
+    assert Transmission.objects.filter(direction="I", status=Status.HANDLED).count() == 4
+    assert Message.objects.filter(direction="O").count() == 4
