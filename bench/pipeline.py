@@ -138,7 +138,8 @@ def wait_routed(messages: int, timeout: float) -> None:
         time.sleep(0.1)
 
 
-def stage_run(workers: int, messages: int, concurrency: int, log_dir: Path) -> dict[str, float]:
+def stage_run(workers: int, messages: int, concurrency: int, log_dir: Path,
+              pool: str = "threads") -> dict[str, float]:
     """Time each stage alone: intake over HTTP, routing the backlog, sending the replies.
 
     Messages are posted with no worker running; then ``workers`` workers on
@@ -161,7 +162,8 @@ def stage_run(workers: int, messages: int, concurrency: int, log_dir: Path) -> d
         intake = time.monotonic() - start
         assert set(codes) == {200}, f"inbound answered {set(codes)}"
         incoming_queue, send_queue = pipeline.queues
-        pipeline.start_workers(workers, concurrency=concurrency, queues=[incoming_queue])
+        pipeline.start_workers(workers, concurrency=concurrency, queues=[incoming_queue],
+                               pool=pool)
         wait_routed(messages, timeout=600)
         pipeline.start_workers(1, concurrency=concurrency, queues=[send_queue])
         pipeline.wait_finished(messages, timeout=600)
@@ -231,7 +233,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--concurrency", type=int, default=4, help="threads per worker")
+    parser.add_argument("--concurrency", type=int, default=4,
+                        help="threads per worker (processes with --pool prefork)")
+    parser.add_argument("--pool", default="threads", choices=["threads", "prefork", "solo"],
+                        help="pool of the routing workers in the stage run (default threads)")
     parser.add_argument("--rate", type=float, default=20.0,
                         help="messages per second of the paced run that measures latency "
                              "without a backlog (0: skip it)")
@@ -250,12 +255,15 @@ def main() -> None:
           f"{args.messages} messages, {args.concurrency} threads per worker")
     with tempfile.TemporaryDirectory() as log_dir:
         for workers in args.workers:
-            result = stage_run(workers, args.messages, args.concurrency, Path(log_dir))
+            result = stage_run(workers, args.messages, args.concurrency, Path(log_dir),
+                               pool=args.pool)
+            processes = workers * (args.concurrency if args.pool == "prefork" else 1)
             print(
-                f"{workers} routing worker(s): intake {result['intake_per_s']:.0f} msgs/s over "
-                f"HTTP; backlog routed {result['routed_per_s']:.0f} msgs/s "
-                f"({result['routed_per_s'] / workers:.0f} per worker); replies sent "
-                f"{result['sent_per_s']:.0f} msgs/s by one sending worker"
+                f"{workers} routing worker(s) ({args.pool}): intake "
+                f"{result['intake_per_s']:.0f} msgs/s over HTTP; backlog routed "
+                f"{result['routed_per_s']:.0f} msgs/s ({result['routed_per_s'] / processes:.0f} "
+                f"per worker process); replies sent {result['sent_per_s']:.0f} msgs/s by one "
+                "sending worker"
             )
             flooded = live_run(workers, args.messages, args.concurrency, Path(log_dir))
             print(

@@ -200,16 +200,19 @@ class Pipeline:
         return env
 
     def start_workers(self, count: int, beat_on_first: bool = False,
-                      concurrency: int = 4, queues: list[str] | None = None) -> list[Worker]:
+                      concurrency: int = 4, queues: list[str] | None = None,
+                      pool: str = "threads") -> list[Worker]:
         """Start ``count`` workers at once and wait until all consume.
 
-        They serve ``queues`` (default: the incoming queue and the sink's send queue).
+        They serve ``queues`` (default: the incoming queue and the sink's
+        send queue) with ``concurrency`` threads (or processes: ``pool``).
         """
         started = []
         for index in range(count):
             name = f"w{len(self.workers) + 1}"
             worker = Worker(name, self.worker_env(), queues or self.queues, self.log_dir,
-                            concurrency=concurrency, beat=beat_on_first and index == 0)
+                            concurrency=concurrency, beat=beat_on_first and index == 0,
+                            pool=pool)
             self.workers.append(worker)
             started.append(worker.launch())
         for worker in started:

@@ -64,10 +64,10 @@ def wait_until(predicate, timeout: float, interval: float = 0.1, message: str = 
 
 
 class Worker:
-    """One ``celery worker`` process with the thread pool."""
+    """One ``celery worker`` with the thread pool (or ``pool``: ``prefork``, ``solo``)."""
 
     def __init__(self, name: str, env: dict[str, str], queues: list[str], log_dir: Path,
-                 concurrency: int = 4, beat: bool = False) -> None:
+                 concurrency: int = 4, beat: bool = False, pool: str = "threads") -> None:
         self.name = name
         self.env = env
         self.queues = queues
@@ -76,6 +76,7 @@ class Worker:
         self.schedule_path = log_dir / f"{name}-beat-schedule"
         self.concurrency = concurrency
         self.beat = beat
+        self.pool = pool
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30) -> Worker:
@@ -87,7 +88,7 @@ class Worker:
         self.ready_path.unlink(missing_ok=True)
         command = [
             sys.executable, "-m", "celery", "-A", "tests.durable.celery_app", "worker",
-            "-P", "threads", "-c", str(self.concurrency), "-Q", ",".join(self.queues),
+            "-P", self.pool, "-c", str(self.concurrency), "-Q", ",".join(self.queues),
             "-n", f"{self.name}@%h", "-l", "WARNING",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]
