@@ -46,7 +46,7 @@ from typing import Any
 
 from django.core.exceptions import BadRequest as DjangoBadRequest
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.views import View
@@ -363,9 +363,11 @@ class InboundView(GatewayView):
         Raise :class:`Unavailable` (503, the gateway retries) when routing
         fails; the claim on the message's id is released first.
         """
-        from rapidsms.router import lookup_connections, receive
+        from rapidsms.router import get_router, lookup_connections, receive
 
         window = self.get_dedupe_window()
+        if message.external_id and window and get_router().stores_incoming_first:
+            return self.route_in_one_transaction(message, window)
         claimed_at = None
         if message.external_id and window:
             try:
@@ -406,6 +408,52 @@ class InboundView(GatewayView):
                 # Routed, but not marked: a late retry may route it again.
                 logger.exception("Backend %s: could not mark %s as routed.",
                                  self.backend.name, message.external_id)
+        return True
+
+
+    def route_in_one_transaction(self, message: GatewayMessage, window: int) -> bool:
+        """Claim the message's id and store the message in one transaction.
+
+        For a router that only stores the message in ``receive()`` (the
+        durable router): one commit instead of three, and a failure rolls
+        back the claim with the message. A retry arriving meanwhile waits
+        for that commit, then is a duplicate.
+        """
+        from rapidsms.router import lookup_connections, receive
+
+        stored: list[bool] = []
+        try:
+            with transaction.atomic():
+                # Registered first, so it runs first once the message is
+                # committed: work the router does after the commit (eager
+                # mode) may fail, but the message is stored by then.
+                transaction.on_commit(lambda: stored.append(True))
+                claimed_at = dedupe.claim(self.backend.name, message.external_id,
+                                          timedelta(seconds=window), routed=True)
+                if claimed_at is None:
+                    logger.info("Backend %s: message %s was already received; not routed "
+                                "again.", self.backend.name, message.external_id)
+                    return False
+                connection = message.connection or lookup_connections(
+                    self.backend.name, [message.identity]
+                )[0]
+                fields = dict(message.fields)
+                fields.setdefault("external_id", message.external_id)
+                receive(message.text, connection, fields=fields)
+        except dedupe.ClaimInProgress as exc:
+            logger.info("Backend %s: message %s is being routed by another request.",
+                        self.backend.name, message.external_id)
+            raise Unavailable("This message is being received right now; "
+                              "send it again later.") from exc
+        except Exception as exc:
+            if stored:
+                logger.exception("Backend %s: message %s was stored, then failed.",
+                                 self.backend.name, message.external_id)
+                return True
+            logger.exception("Backend %s: message %s could not be stored.",
+                             self.backend.name, message.external_id)
+            raise Unavailable("The message could not be routed now; send it again later.") \
+                from exc
         return True
 
 

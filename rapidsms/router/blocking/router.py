@@ -45,6 +45,11 @@ class BlockingRouter:
 
     incoming_phases: tuple[str, ...] = ("filter", "parse", "handle", "default", "cleanup")
     outgoing_phases: tuple[str, ...] = ("outgoing",)
+    #: True for a router whose ``receive()`` only stores the message (the
+    #: apps run later, elsewhere): the inbound views then claim the gateway's
+    #: message id and store the message in one transaction. False here: the
+    #: apps and the sends run inside ``receive()``.
+    stores_incoming_first = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.apps: list[AppBase] = []

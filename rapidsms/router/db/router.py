@@ -66,6 +66,10 @@ class DatabaseRouter(BlockingRouter):
     :meth:`dispatch_send` (hand work to Celery), :meth:`is_eager`.
     """
 
+    # receive() commits the message and returns: the inbound views claim the
+    # gateway's id in the same transaction.
+    stores_incoming_first = True
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if not django_apps.is_installed("rapidsms.router.db"):
             raise ImproperlyConfigured(
