@@ -209,8 +209,8 @@ class SlowApp(AppBase):
 
         from rapidsms.router.db import inbox
 
-        time.sleep(0.15)
-        _, rows = inbox.claim(10, 0.3)  # another worker looking for expired claims
+        time.sleep(0.35)
+        _, rows = inbox.claim(10, 1.0)  # another worker looking for expired claims
         SlowApp.others_claimed.append(len(rows))
         return False
 
@@ -221,7 +221,7 @@ def test_a_slow_batch_renews_its_claim_so_no_other_worker_takes_it(settings, con
         backends={"mock": {"ENGINE": ScriptedBackend}},
     )
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.RAPIDSMS_PROCESSING_LEASE = 0.3
+    settings.RAPIDSMS_PROCESSING_LEASE = 1.0
     settings.RAPIDSMS_ROUTER = router
     router.wake_incoming_workers = lambda force=False: False
     router.dispatch_send = lambda *args, **kwargs: None
@@ -229,7 +229,7 @@ def test_a_slow_batch_renews_its_claim_so_no_other_worker_takes_it(settings, con
         receive("echo slowly", phone)
     SlowApp.others_claimed = []
 
-    assert router.process_incoming_batch() == 4  # 0.6 s: twice the lease
+    assert router.process_incoming_batch() == 4  # 1.4 s: longer than the lease
 
     assert SlowApp.others_claimed == [0, 0, 0, 0]
     assert Transmission.objects.filter(direction="I", status=Status.HANDLED).count() == 4
