@@ -40,6 +40,19 @@ def queued_router(store_router, settings):
     return store_router
 
 
+def queued_router_with(settings, *apps) -> DatabaseRouter:
+    """Install a durable router of ``apps`` whose stored messages wait for a batch call.
+
+    Nothing is handed to a broker: no wake-ups, and the sends are only stored.
+    """
+    router = DatabaseRouter(apps=list(apps), backends={"mock": {"ENGINE": ScriptedBackend}})
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.RAPIDSMS_ROUTER = router
+    router.wake_incoming_workers = lambda force=False: False
+    router.dispatch_send = lambda *args, **kwargs: None
+    return router
+
+
 def test_a_wakeup_is_published_once_until_a_worker_starts_on_it():
     sent: list[str] = []
 
@@ -96,18 +109,11 @@ class BadReplyApp(AppBase):
 
 
 def test_a_reply_that_cannot_be_stored_does_not_spoil_its_batch(settings, connect):
-    router = DatabaseRouter(
-        apps=[BadReplyApp, "rapidsms.contrib.handlers"],
-        backends={"mock": {"ENGINE": ScriptedBackend}},
-    )
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.RAPIDSMS_ROUTER = router
-    router.wake_incoming_workers = lambda force=False: False
+    router = queued_router_with(settings, BadReplyApp, "rapidsms.contrib.handlers")
     first, second, third = connect("+15550001", "+15550002", "+15550003")
     receive("echo one", first)
     receive("bad", second)
     receive("echo three", third)
-    router.dispatch_send = lambda *args, **kwargs: None
 
     assert router.process_incoming_batch() == 3
 
@@ -121,14 +127,9 @@ def test_a_reply_that_cannot_be_stored_does_not_spoil_its_batch(settings, connec
 def test_the_message_log_writes_a_whole_batch_with_one_insert(settings, connect):
     from rapidsms.contrib.messagelog.models import Message as LogRow
 
-    router = DatabaseRouter(
-        apps=["rapidsms.contrib.messagelog", "rapidsms.contrib.handlers"],
-        backends={"mock": {"ENGINE": ScriptedBackend}},
+    router = queued_router_with(
+        settings, "rapidsms.contrib.messagelog", "rapidsms.contrib.handlers"
     )
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.RAPIDSMS_ROUTER = router
-    router.wake_incoming_workers = lambda force=False: False
-    router.dispatch_send = lambda *args, **kwargs: None
     phones = connect(*[f"+1555000{i}" for i in range(5)])
     receive("echo warm up", phones[0])
     router.process_incoming_batch()  # the log learns that this router batches
@@ -216,15 +217,8 @@ class SlowApp(AppBase):
 
 
 def test_a_slow_batch_renews_its_claim_so_no_other_worker_takes_it(settings, connect):
-    router = DatabaseRouter(
-        apps=[SlowApp, "rapidsms.contrib.handlers"],
-        backends={"mock": {"ENGINE": ScriptedBackend}},
-    )
-    settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.RAPIDSMS_PROCESSING_LEASE = 1.0
-    settings.RAPIDSMS_ROUTER = router
-    router.wake_incoming_workers = lambda force=False: False
-    router.dispatch_send = lambda *args, **kwargs: None
+    router = queued_router_with(settings, SlowApp, "rapidsms.contrib.handlers")
     for phone in connect(*[f"+1555000{i}" for i in range(4)]):
         receive("echo slowly", phone)
     SlowApp.others_claimed = []

@@ -363,33 +363,18 @@ class InboundView(GatewayView):
         Raise :class:`Unavailable` (503, the gateway retries) when routing
         fails; the claim on the message's id is released first.
         """
-        from rapidsms.router import get_router, lookup_connections, receive
+        from rapidsms.router import get_router
 
         window = self.get_dedupe_window()
         if message.external_id and window and get_router().stores_incoming_first:
             return self.route_in_one_transaction(message, window)
         claimed_at = None
         if message.external_id and window:
-            try:
-                claimed_at = dedupe.claim(self.backend.name, message.external_id,
-                                          timedelta(seconds=window))
-            except dedupe.ClaimInProgress as exc:
-                logger.info("Backend %s: message %s is being routed by another request.",
-                            self.backend.name, message.external_id)
-                raise Unavailable("This message is being received right now; "
-                                  "send it again later.") from exc
+            claimed_at = self.claim_id(message, window)
             if claimed_at is None:
-                logger.info("Backend %s: message %s was already received; not routed again.",
-                            self.backend.name, message.external_id)
                 return False
         try:
-            connection = message.connection or lookup_connections(
-                self.backend.name, [message.identity]
-            )[0]
-            fields = dict(message.fields)
-            if message.external_id:
-                fields.setdefault("external_id", message.external_id)
-            receive(message.text, connection, fields=fields)
+            self.pass_to_router(message)
         except Exception as exc:
             logger.exception("Backend %s: message %s could not be routed.",
                              self.backend.name, message.external_id or "(no id)")
@@ -410,7 +395,6 @@ class InboundView(GatewayView):
                                  self.backend.name, message.external_id)
         return True
 
-
     def route_in_one_transaction(self, message: GatewayMessage, window: int) -> bool:
         """Claim the message's id and store the message in one transaction.
 
@@ -419,8 +403,6 @@ class InboundView(GatewayView):
         back the claim with the message. A retry arriving meanwhile waits
         for that commit, then is a duplicate.
         """
-        from rapidsms.router import lookup_connections, receive
-
         stored: list[bool] = []
         try:
             with transaction.atomic():
@@ -428,23 +410,11 @@ class InboundView(GatewayView):
                 # committed: work the router does after the commit (eager
                 # mode) may fail, but the message is stored by then.
                 transaction.on_commit(lambda: stored.append(True))
-                claimed_at = dedupe.claim(self.backend.name, message.external_id,
-                                          timedelta(seconds=window), routed=True)
-                if claimed_at is None:
-                    logger.info("Backend %s: message %s was already received; not routed "
-                                "again.", self.backend.name, message.external_id)
+                if self.claim_id(message, window, routed=True) is None:
                     return False
-                connection = message.connection or lookup_connections(
-                    self.backend.name, [message.identity]
-                )[0]
-                fields = dict(message.fields)
-                fields.setdefault("external_id", message.external_id)
-                receive(message.text, connection, fields=fields)
-        except dedupe.ClaimInProgress as exc:
-            logger.info("Backend %s: message %s is being routed by another request.",
-                        self.backend.name, message.external_id)
-            raise Unavailable("This message is being received right now; "
-                              "send it again later.") from exc
+                self.pass_to_router(message)
+        except Unavailable:
+            raise
         except Exception as exc:
             if stored:
                 logger.exception("Backend %s: message %s was stored, then failed.",
@@ -455,6 +425,36 @@ class InboundView(GatewayView):
             raise Unavailable("The message could not be routed now; send it again later.") \
                 from exc
         return True
+
+    def claim_id(self, message: GatewayMessage, window: int, routed: bool = False) -> Any:
+        """Claim the message's gateway id; return the claim's time, or None for a duplicate.
+
+        Raise :class:`Unavailable` while another request is routing it.
+        """
+        try:
+            claimed_at = dedupe.claim(self.backend.name, message.external_id,
+                                      timedelta(seconds=window), routed=routed)
+        except dedupe.ClaimInProgress as exc:
+            logger.info("Backend %s: message %s is being routed by another request.",
+                        self.backend.name, message.external_id)
+            raise Unavailable("This message is being received right now; "
+                              "send it again later.") from exc
+        if claimed_at is None:
+            logger.info("Backend %s: message %s was already received; not routed again.",
+                        self.backend.name, message.external_id)
+        return claimed_at
+
+    def pass_to_router(self, message: GatewayMessage) -> None:
+        """Find the message's connection and hand the message to ``receive()``."""
+        from rapidsms.router import lookup_connections, receive
+
+        connection = message.connection or lookup_connections(
+            self.backend.name, [message.identity]
+        )[0]
+        fields = dict(message.fields)
+        if message.external_id:
+            fields.setdefault("external_id", message.external_id)
+        receive(message.text, connection, fields=fields)
 
 
 class StatusView(GatewayView):
