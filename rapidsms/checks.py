@@ -5,7 +5,11 @@ Ids are stable; the documentation lists every one.
 * ``rapidsms.E001`` RAPIDSMS_ROUTER cannot be imported or is not a router.
 * ``rapidsms.E002`` INSTALLED_BACKENDS is not a dict.
 * ``rapidsms.E003`` a backend's settings are not a dict with an ENGINE.
-* ``rapidsms.E004`` a backend's ENGINE cannot be imported or is not a BackendBase.
+* ``rapidsms.E004`` a backend's ENGINE is not a BackendBase, or (under
+  ``check --deploy``) cannot be imported.
+* ``rapidsms.W004`` a backend's ENGINE cannot be imported. Only a warning, as
+  RapidSMS 2.x projects run (their tests, say) with a gateway package absent:
+  the router works without that backend, and whatever uses it fails loudly.
 * ``rapidsms.E005`` a backend rejects its options.
 * ``rapidsms.E006`` an app's ``app.py`` defines no AppBase subclass.
 * ``rapidsms.E007`` an app's ``app.py`` defines several AppBase subclasses.
@@ -87,11 +91,7 @@ def _check_one_backend(name: str, conf: Any) -> list[checks.CheckMessage]:
         try:
             cls = import_string(engine)
         except ImportError as exc:
-            return [checks.Error(
-                f"INSTALLED_BACKENDS[{name!r}]['ENGINE'] = {engine!r} cannot be imported: {exc}.",
-                hint="Check the spelling and that the package providing it is installed.",
-                id="rapidsms.E004",
-            )]
+            return [_unimportable(name, engine, exc, checks.Warning, "rapidsms.W004")]
     if not (inspect.isclass(cls) and issubclass(cls, BackendBase)):
         return [checks.Error(
             f"INSTALLED_BACKENDS[{name!r}]['ENGINE'] = {engine!r} is not a backend class.",
@@ -114,6 +114,36 @@ def _check_one_backend(name: str, conf: Any) -> list[checks.CheckMessage]:
             id="rapidsms.E005",
         )]
     return []
+
+
+def _unimportable(name: str, engine: str, exc: ImportError,
+                  level: type[checks.CheckMessage], check_id: str) -> checks.CheckMessage:
+    return level(
+        f"INSTALLED_BACKENDS[{name!r}]['ENGINE'] = {engine!r} cannot be imported: {exc}. "
+        "Nothing can be sent or received through this backend.",
+        hint="Check the spelling and that the package providing it is installed, or remove "
+        f"INSTALLED_BACKENDS[{name!r}].",
+        id=check_id,
+    )
+
+
+@checks.register("rapidsms", deploy=True)
+def check_backends_deploy(app_configs: Any = None,
+                          **kwargs: Any) -> list[checks.CheckMessage]:
+    """Refuse a deployment with a backend whose ENGINE cannot be imported."""
+    backends = get_setting("INSTALLED_BACKENDS")
+    if not isinstance(backends, dict):
+        return []  # check_backends reports it
+    errors: list[checks.CheckMessage] = []
+    for name, conf in backends.items():
+        engine = conf.get("ENGINE") if isinstance(conf, dict) else None
+        if not isinstance(engine, str):
+            continue
+        try:
+            import_string(engine)
+        except ImportError as exc:
+            errors.append(_unimportable(name, engine, exc, checks.Error, "rapidsms.E004"))
+    return errors
 
 
 @checks.register("rapidsms")

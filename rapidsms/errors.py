@@ -6,13 +6,37 @@ The family::
     ├── NoRouterError            kept for RapidSMS 2.x compatibility
     └── NoConnectionError        kept for RapidSMS 2.x compatibility
 
-Configuration mistakes are raised as Django's ``ImproperlyConfigured`` instead,
-so that a ``except MessageSendingError`` can never swallow them.
+    ImproperlyConfigured (Django)
+    ├── BackendConfigurationError   an ENGINE cannot be loaded; also a ValueError
+    └── BackendOptionsError         options that do not fit configure(); also a TypeError
+
+Configuration mistakes are Django's ``ImproperlyConfigured``, never a
+``MessageSendingError``, so that an ``except MessageSendingError`` can never
+swallow them. Each is also the built-in error RapidSMS 2.x raised in its
+place, so 2.x code (and 2.x add-ons' tests) that catch that one still do.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+class BackendConfigurationError(ImproperlyConfigured, ValueError):
+    """Raise when a backend's ``ENGINE`` cannot be imported or is not a backend.
+
+    A ``ValueError`` too: RapidSMS 2.x's router raised one.
+    """
+
+
+class BackendOptionsError(ImproperlyConfigured, TypeError):
+    """Raise when a backend's options do not fit its ``configure()``.
+
+    An option it does not declare, or one it requires and did not get. A
+    ``TypeError`` too: RapidSMS 2.x called ``configure(**options)``, which
+    raised one for a missing required option, and 2.x add-ons test for it.
+    """
 
 
 class MessageSendingError(Exception):

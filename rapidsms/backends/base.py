@@ -5,8 +5,9 @@ from __future__ import annotations
 import inspect
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
+
+from rapidsms.errors import BackendConfigurationError, BackendOptionsError
 
 if TYPE_CHECKING:
     from rapidsms.models import Backend
@@ -61,20 +62,20 @@ class BackendBase:
         """Return the backend class at the dotted path ``module_name``."""
         found = import_string(module_name)
         if not (inspect.isclass(found) and issubclass(found, BackendBase)):
-            raise ImproperlyConfigured(f"{module_name} is not a BackendBase subclass.")
+            raise BackendConfigurationError(f"{module_name} is not a BackendBase subclass.")
         return found
 
     def configure(self, **options: Any) -> None:
         """Validate and store the options; reject any this backend does not know.
 
         Subclasses declare their options as keyword arguments and pass the
-        rest here. Raise ``ImproperlyConfigured`` naming the backend and the
-        unknown option.
+        rest here. Raise :class:`~rapidsms.errors.BackendOptionsError` naming
+        the backend and the unknown option.
         """
         if options:
             unknown = ", ".join(sorted(options))
             known = ", ".join(sorted(self.accepted_options())) or "none"
-            raise ImproperlyConfigured(
+            raise BackendOptionsError(
                 f"Backend {self.name!r} ({type(self).__name__}) got unknown option(s) "
                 f"{unknown} in INSTALLED_BACKENDS. Options it accepts: {known}."
             )
@@ -98,13 +99,15 @@ class BackendBase:
     def _check_signature(self, options: dict[str, Any]) -> None:
         """Turn a mismatch between options and ``configure()`` into a clear error.
 
-        Without this, a backend whose ``configure`` has no ``**kwargs`` would
-        fail with a bare ``TypeError`` that names neither backend nor setting.
+        Without this, a backend whose ``configure`` has no ``**kwargs``, or
+        requires an option, would fail with a bare ``TypeError`` that names
+        neither backend nor setting. The error raised is still a ``TypeError``
+        (as in RapidSMS 2.x) and also ``ImproperlyConfigured``.
         """
         try:
             inspect.signature(self.configure).bind(**options)
         except TypeError as exc:
-            raise ImproperlyConfigured(
+            raise BackendOptionsError(
                 f"Backend {self.name!r} ({type(self).__name__}) cannot be configured "
                 f"with the options {sorted(options)} from INSTALLED_BACKENDS: {exc}. "
                 f"Options it accepts: {', '.join(sorted(self.accepted_options())) or 'none'}."

@@ -185,7 +185,36 @@ def test_an_unknown_option_for_configure_without_kwargs_is_improperly_configured
     with pytest.raises(ImproperlyConfigured, match=r"'strict'.*colour.*url") as raised:
         BlockingRouter(apps=[], backends={"strict": {"ENGINE": StrictSignatureBackend,
                                                      "url": "http://127.0.0.1/", "colour": 1}})
-    assert not isinstance(raised.value, TypeError)
+    # Also the TypeError RapidSMS 2.x raised from configure(**options).
+    assert isinstance(raised.value, TypeError)
+
+
+class RequiredOptionBackend(BackendBase):
+    """A RapidSMS 2.x add-on's backend: ``configure()`` requires its URL."""
+
+    def configure(self, sendsms_url, sendsms_params=None, **kwargs):
+        self.sendsms_url = sendsms_url
+
+    def send(self, id_, text, identities, context=None):
+        """Never called in these tests."""
+
+
+def test_a_missing_required_option_is_a_type_error_as_in_2x_and_improperly_configured(db):
+    # 2.x add-ons' tests assert exactly this: self.assertRaises(TypeError, ...).
+    with pytest.raises(TypeError, match=r"'addon'.*sendsms_url") as raised:
+        RequiredOptionBackend(None, "addon")
+    assert isinstance(raised.value, ImproperlyConfigured)
+    with pytest.raises(TypeError):
+        BlockingRouter(apps=[], backends={"addon": {"ENGINE": RequiredOptionBackend}})
+    assert RequiredOptionBackend(None, "addon", sendsms_url="http://x/").sendsms_url == \
+        "http://x/"
+
+
+def test_the_bundled_2x_vumi_backend_without_its_url_is_a_type_error(db):
+    from rapidsms.backends.vumi import VumiBackend
+
+    with pytest.raises(TypeError, match="sendsms_url"):
+        VumiBackend(None, "vumi")
 
 
 def test_a_declared_option_reaches_configure(db):
@@ -196,10 +225,33 @@ def test_a_declared_option_reaches_configure(db):
     assert router.backends["strict"].url == "http://127.0.0.1:8080/send"
 
 
-@pytest.mark.parametrize("engine", ["rapidsms.backends.nowhere.Backend", "rapidsms.models.Contact"])
-def test_an_engine_that_is_not_a_backend_is_improperly_configured(db, engine):
-    with pytest.raises(ImproperlyConfigured, match=r"INSTALLED_BACKENDS\['sms'\]\['ENGINE'\]"):
-        BlockingRouter(apps=[], backends={"sms": {"ENGINE": engine}})
+def test_an_engine_that_is_not_a_backend_is_improperly_configured(db):
+    with pytest.raises(ImproperlyConfigured, match=r"INSTALLED_BACKENDS\['sms'\]\['ENGINE'\]") \
+            as raised:
+        BlockingRouter(apps=[], backends={"sms": {"ENGINE": "rapidsms.models.Contact"}})
+    assert isinstance(raised.value, ValueError)  # what RapidSMS 2.x raised
+
+
+def test_an_engine_that_does_not_import_leaves_the_rest_of_the_router_working(db, caplog):
+    # A 2.x project whose gateway package is absent still runs (its tests, say).
+    router = BlockingRouter(apps=[], backends={
+        "gone": {"ENGINE": "rapidsms.backends.nowhere.Backend"},
+        "sms": {"ENGINE": RecordingBackend},
+    })
+    assert list(router.backends) == ["sms"]
+    assert "rapidsms.backends.nowhere" in router.unavailable_backends["gone"]
+    assert any("'gone' is not loaded" in r.getMessage() for r in caplog.records
+               if r.levelno == logging.ERROR)
+    [sms] = lookup_connections("sms", ["+15550001"])
+    [gone] = lookup_connections("gone", ["+15550002"])
+    router.send_to_backend("sms", "1", "hi", [sms.identity], {})
+    caplog.clear()
+    with pytest.raises(MessageSendingError, match="could not load the 'gone' backend.*nowhere"):
+        router.send_to_backend("gone", "2", "hi", [gone.identity], {})
+    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert "+15550002" in record.getMessage() and "could not be loaded" in record.getMessage()
+    with pytest.raises(ImproperlyConfigured):  # asked for by name, it still refuses
+        router.add_backend("gone", "rapidsms.backends.nowhere.Backend")
 
 
 def test_a_backend_without_engine_is_improperly_configured(db):

@@ -6,12 +6,13 @@ import logging
 
 import pytest
 from django.apps import AppConfig
+from django.core import checks
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
 from rapidsms.backends.base import BackendBase
-from rapidsms.checks import check_apps, check_backends, check_router
+from rapidsms.checks import check_apps, check_backends, check_backends_deploy, check_router
 from rapidsms.router.blocking import BlockingRouter
 
 SAMPLES = "tests.core.sample_apps"
@@ -87,12 +88,23 @@ def test_backend_without_engine(conf):
     assert "{'ENGINE': 'rapidsms.backends.database.DatabaseBackend'}" in error.hint
 
 
-def test_backend_engine_that_cannot_be_imported():
+def test_backend_engine_that_cannot_be_imported_is_a_warning_and_a_deploy_error():
+    # RapidSMS 2.x ran a project (its tests, say) with a gateway package absent.
     with override_settings(INSTALLED_BACKENDS={"gateway": {"ENGINE": "rapidsms.backends.kanel"}}):
-        [error] = check_backends()
-    assert error.id == "rapidsms.E004"
-    assert "'rapidsms.backends.kanel'" in error.msg
-    assert "spelling" in error.hint
+        [warning] = check_backends()
+        [error] = check_backends_deploy()
+    assert (warning.id, warning.level) == ("rapidsms.W004", checks.WARNING)
+    assert (error.id, error.level) == ("rapidsms.E004", checks.ERROR)
+    for message in (warning, error):
+        assert "'rapidsms.backends.kanel'" in message.msg
+        assert "spelling" in message.hint and "INSTALLED_BACKENDS['gateway']" in message.hint
+
+
+def test_deploy_check_of_backends_is_registered_as_deploy_only():
+    from django.core.checks.registry import registry
+
+    assert check_backends_deploy in registry.get_checks(include_deployment_checks=True)
+    assert check_backends_deploy not in registry.get_checks()
 
 
 def test_backend_engine_that_is_not_a_backend():
@@ -122,7 +134,7 @@ def test_backend_whose_configure_rejects_a_value():
 def test_every_bad_backend_is_reported():
     backends = {"a": {}, "b": {"ENGINE": "nowhere.Backend"}, "c": {"ENGINE": PickyBackend}}
     with override_settings(INSTALLED_BACKENDS=backends):
-        assert ids(check_backends()) == ["rapidsms.E003", "rapidsms.E004"]
+        assert ids(check_backends()) == ["rapidsms.E003", "rapidsms.W004"]
 
 
 def test_checks_run_with_manage_py_check():

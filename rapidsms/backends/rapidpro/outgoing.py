@@ -22,7 +22,7 @@ from django.db import transaction
 from rapidsms.backends.http_base import HttpBackendBase
 from rapidsms.backends.phone_numbers import InvalidIdentity
 from rapidsms.backends.rapidpro.urns import normalize_urn
-from rapidsms.errors import MessageSendingError
+from rapidsms.errors import BackendOptionsError, MessageSendingError
 
 if TYPE_CHECKING:
     from rapidsms.backends.rapidpro.flusher import BackgroundFlusher
@@ -102,7 +102,7 @@ class RapidProBackend(HttpBackendBase):
 
         for option, value in (("url", url), ("api_token", api_token)):
             if not value or not isinstance(value, str):
-                raise ImproperlyConfigured(
+                raise BackendOptionsError(
                     f"Backend {self.name!r} (RapidProBackend) needs the option {option!r} in "
                     "INSTALLED_BACKENDS: the RapidPro server's address and the workspace's "
                     "API token (RapidPro: your workspace's settings, 'API Tokens')."

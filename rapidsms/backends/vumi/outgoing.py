@@ -13,7 +13,7 @@ from rapidsms.backends.http_base import HttpBackendBase
 from rapidsms.backends.phone_numbers import InvalidIdentity
 from rapidsms.backends.vumi import message_ids
 from rapidsms.backends.vumi.message_ids import Link
-from rapidsms.errors import MessageSendingError
+from rapidsms.errors import BackendOptionsError, MessageSendingError
 
 logger = logging.getLogger("rapidsms.backends.vumi")
 
@@ -69,7 +69,7 @@ class VumiBackend(HttpBackendBase):
         **options: Any,
     ) -> None:
         if not sendsms_url:
-            raise ImproperlyConfigured(
+            raise BackendOptionsError(
                 f"Backend {self.name!r} (VumiBackend) needs the option sendsms_url: the send "
                 "URL of Vumi's RapidSMS relay, e.g. 'http://vumi.example.org:9000/send/'."
             )

@@ -16,7 +16,7 @@ from django.utils.module_loading import import_string
 from rapidsms.apps.base import AppBase
 from rapidsms.backends.base import BackendBase
 from rapidsms.conf import get_setting
-from rapidsms.errors import MessageSendingError
+from rapidsms.errors import BackendConfigurationError, MessageSendingError
 from rapidsms.messages.incoming import IncomingMessage
 from rapidsms.messages.outgoing import OutgoingMessage
 from rapidsms.signals import incoming_processed
@@ -24,8 +24,7 @@ from rapidsms.signals import incoming_processed
 logger = logging.getLogger("rapidsms.router")
 
 
-class BackendConfigurationError(ImproperlyConfigured, ValueError):
-    """A backend cannot be loaded. A ``ValueError`` too, as in RapidSMS 2.x."""
+__all__ = ["BackendConfigurationError", "BlockingRouter", "combine_failures"]
 
 
 class BlockingRouter:
@@ -54,6 +53,8 @@ class BlockingRouter:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.apps: list[AppBase] = []
         self.backends: dict[str, BackendBase] = {}
+        #: Backends of ``INSTALLED_BACKENDS`` whose ENGINE did not import: name -> why.
+        self.unavailable_backends: dict[str, str] = {}
         self._phase_table: dict[str, list[AppBase]] = {}
         self._phase_table_key: tuple[AppBase, ...] | None = None
         app_names = kwargs.pop("apps", None)
@@ -84,7 +85,17 @@ class BlockingRouter:
                 )
             options = dict(conf)
             engine = options.pop("ENGINE")
-            self.add_backend(name, engine, options)
+            try:
+                self.add_backend(name, engine, options)
+            except BackendConfigurationError as exc:
+                if not isinstance(exc.__cause__, ImportError):
+                    raise
+                # As in RapidSMS 2.x projects whose tests never touch such a
+                # backend: the rest of the router works; a message that needs
+                # this backend fails loudly (system check rapidsms.W004).
+                self.unavailable_backends[name] = str(exc)
+                logger.error("Backend %r is not loaded, so nothing can be sent through it: %s",
+                             name, exc)
 
     # Building the router -------------------------------------------------
 
@@ -185,17 +196,14 @@ class BlockingRouter:
             )
         backend_name = connection.backend.name
         if backend_name not in self.backends:
+            # RapidSMS 2.x routes such a message (its test harness creates
+            # backends on the fly); only a reply to it fails, when it is sent.
             logger.warning(
-                "Refused incoming message from %s: backend %r is not in INSTALLED_BACKENDS.",
+                "Routing a message from %s via backend %r, which is not in "
+                "INSTALLED_BACKENDS: the apps see it, but a reply to it cannot be sent "
+                "until the backend is added to INSTALLED_BACKENDS.",
                 connection.identity,
                 backend_name,
-            )
-            raise MessageSendingError(
-                f"Backend {backend_name!r} is not configured in INSTALLED_BACKENDS, so a "
-                "message from it could not be answered.",
-                failed_identities=[connection.identity],
-                backend=backend_name,
-                retryable=False,
             )
 
     def new_incoming_message(
@@ -363,16 +371,15 @@ class BlockingRouter:
         """
         backend = self.backends.get(backend_name)
         if backend is None:
-            logger.error(
-                "Message %s was not sent to %s: backend %r is not in this process's "
-                "INSTALLED_BACKENDS.",
-                id_,
-                ", ".join(identities),
-                backend_name,
-            )
+            why = self.unavailable_backends.get(backend_name)
+            problem = (f"backend {backend_name!r} could not be loaded ({why})" if why else
+                       f"backend {backend_name!r} is not in this process's INSTALLED_BACKENDS")
+            logger.error("Message %s was not sent to %s: %s.", id_, ", ".join(identities),
+                         problem)
             raise MessageSendingError(
                 f"Router is not configured with the {backend_name!r} backend; add it to "
-                "INSTALLED_BACKENDS.",
+                "INSTALLED_BACKENDS." if not why else f"Router could not load the "
+                f"{backend_name!r} backend: {why}",
                 failed_identities=identities,
                 backend=backend_name,
                 retryable=self.unknown_backend_retryable,
