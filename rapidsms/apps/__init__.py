@@ -18,3 +18,8 @@ class RapidsmsConfig(AppConfig):
 
     def ready(self) -> None:
         from rapidsms import checks, signals  # noqa: F401  (registers checks and receivers)
+
+        # The checks of the shared inbound base, registered here too because
+        # a RapidSMS 2.x project mounts gateway views without installing
+        # rapidsms.backends.inbound, which is what they would warn about.
+        from rapidsms.backends.inbound import checks as inbound_checks  # noqa: F401

@@ -171,7 +171,8 @@ class TestRapidSMS2Names(GatewaySuite):
     def test_names_are_importable_and_related(self) -> None:
         assert issubclass(GenericHttpBackendView, BaseHttpBackendView)
         assert issubclass(GenericHttpForm, BaseHttpForm)
-        assert GenericHttpBackendView.params == {"identity_name": "identity", "text_name": "text"}
+        # Empty, as in RapidSMS 2.x: a form of its own gets no field-name arguments.
+        assert GenericHttpBackendView.params == {}
         assert GenericHttpStatusView.http_method_names == ["get", "post"]
 
     def test_default_field_names_and_get(self) -> None:
@@ -179,6 +180,40 @@ class TestRapidSMS2Names(GatewaySuite):
                                                                 "text": "ping"}))
         assert response.status_code == 200
         assert self.router.inbound[0].text == "ping"
+
+    def test_subclass_with_a_form_of_its_own_that_takes_no_params(self) -> None:
+        # A published 2.x Twilio add-on does exactly this; every SMS used to get 400.
+        from django import forms
+
+        class AddonForm(BaseHttpForm):
+            From = forms.CharField()
+            Body = forms.CharField()
+            SmsSid = forms.CharField()
+
+            def get_incoming_data(self) -> dict[str, Any]:
+                connection = self.lookup_connections([self.cleaned_data["From"]])[0]
+                return {"connection": connection, "text": self.cleaned_data["Body"],
+                        "fields": {"external_id": self.cleaned_data["SmsSid"]}}
+
+        class AddonView(GenericHttpBackendView):
+            form_class = AddonForm
+            seen: list[str] = []
+
+            def post(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+                # A 2.x subclass may wrap post(); it must still be called.
+                self.seen.append(request.method)
+                return super().post(request, *args, **kwargs)
+
+        engine = type("AddonBackend", (GenericHttpBackend,),
+                      {"inbound_view": AddonView, "__module__": __name__})
+        self.install(engine=engine)
+        data = {"From": "+15550000001", "Body": "ping", "SmsSid": "SM1"}
+        response = self.call(GatewayRequest(data=data))
+        assert response.status_code == 200, response.content
+        assert self.router.inbound[0].text == "ping"
+        assert self.router.inbound[0].fields == {"external_id": "SM1"}
+        get = self.call(GatewayRequest(method="GET", data={**data, "SmsSid": "SM2"}))
+        assert get.status_code == 200 and AddonView.seen == ["POST", "GET"]
 
     def test_subclass_with_own_form_and_params(self) -> None:
         class TwoWayForm(GenericHttpForm):

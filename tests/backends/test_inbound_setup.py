@@ -15,6 +15,7 @@ from rapidsms.backends.inbound import dedupe
 from rapidsms.backends.inbound.checks import (
     check_backend_names,
     check_inbound_app,
+    check_inbound_app_deploy,
     check_inbound_secrets,
     check_inbound_secrets_deploy,
 )
@@ -40,14 +41,42 @@ def test_project_urlconf_mounts_configured_backends(mount: object) -> None:
     assert reverse("acme-status") == "/backends/acme/status/"
 
 
-def test_unknown_backend_in_url_is_404(client: object, db: None) -> None:
-    from rapidsms.backends.http.views import GenericHttpBackendView
-
-    view = GenericHttpBackendView.as_view(backend_name="nowhere")
+def test_unknown_backend_in_url_is_404_for_our_gateway_views(db: None) -> None:
     from django.test import RequestFactory
 
-    response = view(RequestFactory().post("/x/", {"identity": "+1", "text": "hi"}))
+    from rapidsms.backends.http.views import GenericHttpStatusView
+
+    view = GenericHttpStatusView.as_view(backend_name="nowhere")
+    response = view(RequestFactory().post("/x/", {"status": "delivered"}))
     assert response.status_code == 404
+
+
+def test_a_2x_view_serves_a_backend_named_only_in_the_urlconf(db: None, caplog) -> None:
+    # RapidSMS 2.x: the URLconf entry is the configuration.
+    from django.test import RequestFactory
+
+    from rapidsms.backends.http.views import GenericHttpBackendView
+    from rapidsms.models import Connection
+
+    view = GenericHttpBackendView.as_view(backend_name="nowhere")
+    response = view(RequestFactory().post("/x/", {"identity": "+15550102070", "text": "hi"}))
+    assert response.status_code == 200
+    assert Connection.objects.filter(backend__name="nowhere",
+                                     identity="+15550102070").exists()
+
+
+def test_a_backend_whose_engine_does_not_import_answers_503_so_the_gateway_retries(
+        db: None) -> None:
+    from django.test import RequestFactory
+
+    from rapidsms.backends.http.views import GenericHttpBackendView
+
+    with override_settings(INSTALLED_BACKENDS={"gone": {"ENGINE": "no.such.Backend"}}):
+        view = GenericHttpBackendView.as_view(backend_name="gone")
+        response = view(RequestFactory().post("/x/", {"identity": "+15550102070",
+                                                      "text": "hi"}))
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
 
 
 @override_settings(INSTALLED_BACKENDS={
@@ -72,15 +101,19 @@ def test_deploy_check_is_registered_as_deploy_only() -> None:
 
 
 @override_settings(INSTALLED_BACKENDS={"open": {"ENGINE": GENERIC}})
-def test_missing_inbound_app_is_an_error() -> None:
-    assert check_inbound_app() == []
+def test_missing_inbound_app_is_a_warning_and_a_deploy_error() -> None:
+    assert check_inbound_app() == [] and check_inbound_app_deploy() == []
     from django.apps import apps
 
     with override_settings(INSTALLED_APPS=[a.name for a in apps.get_app_configs()
                                            if a.label != "rapidsms_inbound"]):
-        [error] = check_inbound_app()
-    assert error.id == "rapidsms.backends.E002"
-    assert "rapidsms.backends.inbound" in error.hint
+        [warning] = check_inbound_app()
+        [error] = check_inbound_app_deploy()
+    assert (warning.id, warning.level) == ("rapidsms.backends.W004", checks.WARNING)
+    assert (error.id, error.level) == ("rapidsms.backends.E002", checks.ERROR)
+    for message in (warning, error):
+        assert "'open'" in message.msg and "routed" in message.msg
+        assert "rapidsms.backends.inbound" in message.hint
 
 
 @override_settings(INSTALLED_BACKENDS={"my gateway": {"ENGINE": GENERIC}})

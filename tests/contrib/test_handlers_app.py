@@ -295,3 +295,41 @@ def test_handler_test_uses_a_saved_connection_with_the_identity():
 
     assert WhoHandler.test("x", identity="+15550009") == ["+15550009 True None"]
     assert WhoHandler.test("x") == ["mock True None"]
+
+
+class MockBackendHandlerTest(RapidTest):
+    """A 2.x handler test that sets ``_mock_backend`` to choose the backend of ``test()``."""
+
+    def setUp(self):
+        from rapidsms.models import Backend
+
+        class WhereHandler(BaseHandler):
+            @classmethod
+            def dispatch(cls, router, msg):
+                msg.respond(msg.connections[0].backend.name)
+                return True
+
+        WhereHandler._mock_backend = Backend.objects.create(name="clinic-modem")
+        self.handler = WhereHandler
+
+    def test_handler_test_uses_the_mock_backend_the_class_sets(self):
+        assert self.handler.test("where?") == ["clinic-modem"]
+        self.handler._mock_backend = "by-name"  # a name works too
+        assert self.handler.test("where?") == ["by-name"]
+
+
+class HandleReturnValueTest(RapidTest):
+    apps = ["rapidsms.contrib.handlers"]
+    handlers = [f"{HERE}.FirstHandler"]
+
+    def test_handle_returns_none_when_no_handler_took_the_message_as_in_2x(self):
+        app = App(self.router)
+        msg = self.create_incoming_message(data={"text": "nothing for anyone"})
+        assert app.handle(msg) is None
+        msg = self.create_incoming_message(data={"text": "order now"})
+        assert app.handle(msg) is True
+
+    @override_settings(RAPIDSMS_HANDLERS=[])
+    def test_handle_returns_none_without_handlers(self):
+        app = App(self.router)
+        assert app.handle(self.create_incoming_message(data={"text": "x"})) is None

@@ -15,7 +15,8 @@ from rapidsms.tests.harness import RapidTest, RapidTransactionTest
 from tests.testing.sample_app.app import HelloApp
 
 GREET_HANDLER = "tests.testing.sample_app.handlers.GreetHandler"
-BAD_BACKENDS = {"mockbackend": {"ENGINE": "tests.testing.nowhere.NoBackend"}}
+# Not a backend class: the router refuses it (a missing module only warns).
+BAD_BACKENDS = {"mockbackend": {"ENGINE": "rapidsms.models.Contact"}}
 
 
 def observe(case: RapidTest) -> dict:

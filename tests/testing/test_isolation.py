@@ -93,7 +93,7 @@ def test_settings_come_back_after_failures_and_errors(project_is_back):
 def test_a_router_that_cannot_be_built_is_an_error_of_the_test(project_is_back):
     result = run_case(cases.BadBackendCase)
     assert len(result.errors) == 1
-    assert "tests.testing.nowhere.NoBackend" in problems(result)
+    assert "rapidsms.models.Contact" in problems(result)
     assert "unreachable" not in problems(result)
     # The handlers and backends installed before the router failed are removed too.
     project_is_back()

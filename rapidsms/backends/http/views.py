@@ -47,10 +47,26 @@ class BaseHttpBackendView(InboundView):
 
     http_method_names = ["post"]
     form_class: type[BaseHttpForm] | None = None
-    #: Keyword arguments for the form (``as_view(params=...)`` works too).
+    #: Keyword arguments for the form, passed only when set (``as_view(params=...)``
+    #: works too); RapidSMS 2.x passed none by default, so a form of one's own
+    #: need not accept any.
     params: dict[str, Any] = {}
+    # The URLconf entry is the configuration, as in RapidSMS 2.x.
+    serves_unconfigured_backend = True
 
     def handle(self, request: HttpRequest) -> HttpResponse:
+        # Through get()/post(), so that a RapidSMS 2.x subclass overriding them still runs.
+        handler = getattr(self, request.method.lower(), None) if request.method else None
+        if handler is None:
+            return self.http_method_not_allowed(request)
+        return handler(request, *self.args, **self.kwargs)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Handle a GET like a POST: gateways send messages with either."""
+        return self.post(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Validate the request with the form, then route it or refuse it."""
         form = self.get_form()
         if form.is_valid():
             return self.form_valid(form)
@@ -63,17 +79,17 @@ class BaseHttpBackendView(InboundView):
         return self.form_class
 
     def get_params(self) -> dict[str, Any]:
-        """Return the form's keyword arguments from :attr:`params`."""
-        return dict(self.params)
+        """Return the form's extra keyword arguments from :attr:`params`."""
+        return dict(self.params or {})
 
     def get_form_kwargs(self) -> dict[str, Any]:
         """Return the arguments to build the form: data, ``backend_name``, params."""
         return {"data": read_data(self, self.request), "backend_name": self.backend_name,
                 **self.get_params()}
 
-    def get_form(self) -> BaseHttpForm:
+    def get_form(self, form_class: type[BaseHttpForm] | None = None) -> BaseHttpForm:
         """Return the form bound to the request's data."""
-        return self.get_form_class()(**self.get_form_kwargs())
+        return (form_class or self.get_form_class())(**self.get_form_kwargs())
 
     def form_valid(self, form: BaseHttpForm) -> HttpResponse:
         """Route the message of a valid form and answer the gateway."""
@@ -106,12 +122,15 @@ class GenericHttpBackendView(BaseHttpBackendView):
     """Receive a message as GET or POST fields (or a JSON object), RapidSMS 2.x style.
 
     Field names come from :attr:`params` (``identity_name``, ``text_name``,
-    ``id_name``), overridden by the backend's ``inbound_params`` option.
+    ``id_name``), overridden by the backend's ``inbound_params`` option; the
+    form's defaults are ``identity``, ``text`` and ``id``. Only the names
+    that are set are passed to the form, as in RapidSMS 2.x, so a subclass
+    with a :attr:`form_class` of its own gets no arguments it does not know.
     """
 
     http_method_names = ["get", "post"]
     form_class = GenericHttpForm
-    params: dict[str, Any] = {"identity_name": "identity", "text_name": "text"}
+    params: dict[str, Any] = {}
 
     def get_params(self) -> dict[str, Any]:
         configured = {key: value for key, value in

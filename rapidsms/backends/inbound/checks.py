@@ -7,10 +7,16 @@ keeps one copy of each check).
 * ``rapidsms.backends.W001`` a backend receives over HTTP without a secret
   (anyone who finds the URL can inject messages).
 * ``rapidsms.backends.E001`` the same, under ``manage.py check --deploy``.
-* ``rapidsms.backends.E002`` a backend receives over HTTP but
-  ``rapidsms.backends.inbound`` is not in ``INSTALLED_APPS``.
+* ``rapidsms.backends.W004`` a backend receives over HTTP but
+  ``rapidsms.backends.inbound`` is not in ``INSTALLED_APPS``: messages are
+  routed, but retries are not de-duplicated and delivery reports not stored.
+* ``rapidsms.backends.E002`` the same, under ``manage.py check --deploy``.
 * ``rapidsms.backends.W002`` a backend's name cannot be used in a URL, so it
   is not mounted by ``rapidsms.backends.urls``.
+* ``rapidsms.backends.W003`` a URL of the project's URLconf serves a
+  ``backend_name`` that is not in ``INSTALLED_BACKENDS`` (a RapidSMS 2.x
+  URLconf): it accepts messages from anyone, and replies cannot be sent.
+* ``rapidsms.backends.E003`` the same, under ``manage.py check --deploy``.
 """
 
 from __future__ import annotations
@@ -24,9 +30,9 @@ from django.apps import apps as django_apps
 from django.core import checks
 from django.utils.module_loading import import_string
 
+from rapidsms.backends.inbound import INBOUND_APP
 from rapidsms.conf import get_setting
 
-INBOUND_APP = "rapidsms.backends.inbound"
 #: Backend names that can be a URL path segment as they are.
 URL_SAFE_NAME = re.compile(r"[A-Za-z0-9_.~-]+")
 
@@ -99,18 +105,95 @@ def check_inbound_secrets_deploy(app_configs: Any = None,
     return _unsecured(checks.Error, "rapidsms.backends.E001")
 
 
+def _missing_inbound_app(level: type[checks.CheckMessage],
+                         check_id: str) -> list[checks.CheckMessage]:
+    if django_apps.is_installed(INBOUND_APP):
+        return []
+    names = [name for name, _ in inbound_backends()]
+    try:
+        names += sorted({name for _, name in unconfigured_backend_urls()} - set(names))
+    except Exception:  # a broken URLconf: Django's own URL checks report it
+        pass
+    if not names:
+        return []
+    return [level(
+        f"The backends {', '.join(map(repr, names))} receive over HTTP without the "
+        f"{INBOUND_APP!r} app: their messages are routed, but a gateway's retry of a message "
+        "may be routed twice and delivery reports are not stored.",
+        hint=f"Add {INBOUND_APP!r} to INSTALLED_APPS and run manage.py migrate.",
+        id=check_id,
+    )]
+
+
 @checks.register("rapidsms")
 def check_inbound_app(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    """Check that the inbound app is installed when a backend receives over HTTP."""
-    names = [name for name, _ in inbound_backends()]
-    if not names or django_apps.is_installed(INBOUND_APP):
+    """Warn when a backend receives over HTTP without the inbound app installed."""
+    return _missing_inbound_app(checks.Warning, "rapidsms.backends.W004")
+
+
+@checks.register("rapidsms", deploy=True)
+def check_inbound_app_deploy(app_configs: Any = None,
+                             **kwargs: Any) -> list[checks.CheckMessage]:
+    """Refuse a deployment whose gateways' retries would not be de-duplicated."""
+    return _missing_inbound_app(checks.Error, "rapidsms.backends.E002")
+
+
+def unconfigured_backend_urls() -> Iterator[tuple[str, str]]:
+    """Yield ``(url, backend name)`` for each URL serving a backend missing from settings.
+
+    Such URLs come from RapidSMS 2.x URLconfs, where
+    ``SomeView.as_view(backend_name="name")`` was all the configuration.
+    """
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    configured = get_setting("INSTALLED_BACKENDS")
+    configured = configured if isinstance(configured, dict) else {}
+    pending: list[tuple[str, Any]] = [("/", get_resolver())]
+    while pending:
+        prefix, resolver = pending.pop()
+        for entry in resolver.url_patterns:
+            url = prefix + str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                pending.append((url, entry))
+                continue
+            if not isinstance(entry, URLPattern):
+                continue
+            view_class = getattr(entry.callback, "view_class", None)
+            initkwargs = getattr(entry.callback, "view_initkwargs", None) or {}
+            name = initkwargs.get("backend_name") or getattr(view_class, "backend_name", None)
+            if (name and name not in configured
+                    and getattr(view_class, "serves_unconfigured_backend", False)):
+                yield url, name
+
+
+def _unconfigured(level: type[checks.CheckMessage], check_id: str) -> list[checks.CheckMessage]:
+    try:
+        found = list(unconfigured_backend_urls())
+    except Exception:  # a broken URLconf: Django's own URL checks report it
         return []
-    return [checks.Error(
-        f"The backends {', '.join(map(repr, names))} receive over HTTP, which needs the "
-        f"{INBOUND_APP!r} app for de-duplication and delivery reports.",
-        hint=f"Add {INBOUND_APP!r} to INSTALLED_APPS and run manage.py migrate.",
-        id="rapidsms.backends.E002",
-    )]
+    return [level(
+        f"The URL {url!r} receives messages for backend {name!r}, which is not in "
+        "INSTALLED_BACKENDS: it accepts messages from anyone (no inbound_secrets), and "
+        "replies to them cannot be sent.",
+        hint=f"Add INSTALLED_BACKENDS[{name!r}] = {{'ENGINE': '<the backend class>', "
+        "'inbound_secrets': ['<a long random string>']}, and give the gateway the URL with "
+        "?token=<that string>.",
+        id=check_id,
+    ) for url, name in found]
+
+
+@checks.register(checks.Tags.security, checks.Tags.urls)
+def check_unconfigured_backend_urls(app_configs: Any = None,
+                                    **kwargs: Any) -> list[checks.CheckMessage]:
+    """Warn about URLs that serve a backend missing from ``INSTALLED_BACKENDS``."""
+    return _unconfigured(checks.Warning, "rapidsms.backends.W003")
+
+
+@checks.register(checks.Tags.security, checks.Tags.urls, deploy=True)
+def check_unconfigured_backend_urls_deploy(app_configs: Any = None,
+                                           **kwargs: Any) -> list[checks.CheckMessage]:
+    """Refuse a deployment with a URL that serves a backend missing from settings."""
+    return _unconfigured(checks.Error, "rapidsms.backends.E003")
 
 
 @checks.register("rapidsms")

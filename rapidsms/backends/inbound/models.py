@@ -39,6 +39,9 @@ class ReceivedMessage(models.Model):
     objects = ReceivedMessageQuerySet.as_manager()
 
     class Meta:
+        # Explicit, so that a project without this app (RapidSMS 2.x settings)
+        # does not get these models under the "rapidsms" app's label.
+        app_label = "rapidsms_inbound"
         verbose_name = _("received gateway message id")
         verbose_name_plural = _("received gateway message ids")
         constraints = [
@@ -72,6 +75,9 @@ class DeliveryReport(models.Model):
     received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
 
     class Meta:
+        # Explicit, so that a project without this app (RapidSMS 2.x settings)
+        # does not get these models under the "rapidsms" app's label.
+        app_label = "rapidsms_inbound"
         ordering = ["received_at", "pk"]
         verbose_name = _("delivery report")
         verbose_name_plural = _("delivery reports")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from rapidsms.backends.inbound import tables_installed
 from rapidsms.backends.inbound.models import DeliveryReport
 from rapidsms.backends.signals import delivery_report
 
@@ -15,10 +16,12 @@ def record_delivery_report(backend: Any, report: DeliveryReport) -> DeliveryRepo
     """Save ``report`` for ``backend`` and send the ``delivery_report`` signal.
 
     The report is saved first, so it is kept even when no message with its
-    ``message_id`` is known (yet) and even when a receiver fails.
+    ``message_id`` is known (yet) and even when a receiver fails. Without
+    the inbound app installed it is only signalled.
     """
     report.backend = backend.name
-    report.save()
+    if tables_installed():
+        report.save()
     results = delivery_report.send_robust(
         sender=type(backend),
         backend=backend.name,

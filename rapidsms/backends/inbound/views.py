@@ -4,7 +4,9 @@ Every request goes through the same steps, in this order:
 
 1. the method is one the gateway uses (:attr:`GatewayView.http_method_names`),
    else 405;
-2. the backend named in the URL is configured, else 404;
+2. the backend named in the URL is configured, else 404 (503 when its
+   ENGINE could not be loaded; RapidSMS 2.x-style views serve an
+   unconfigured name, see :attr:`GatewayView.serves_unconfigured_backend`);
 3. :meth:`GatewayView.authenticate`: the shared secret
    (:mod:`~rapidsms.backends.inbound.security`) and the gateway's own
    signature (:meth:`GatewayView.verify_signature`), **before the body is
@@ -37,6 +39,7 @@ A gateway's views subclass :class:`InboundView` and :class:`StatusView`::
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -53,7 +56,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from rapidsms.backends.http_base import DEFAULT_DEDUPE_WINDOW
-from rapidsms.backends.inbound import dedupe
+from rapidsms.backends.inbound import dedupe, tables_installed
 from rapidsms.backends.inbound.models import DeliveryReport
 from rapidsms.backends.inbound.reports import record_delivery_report
 from rapidsms.backends.inbound.security import request_has_secret
@@ -110,9 +113,20 @@ class PayloadTooLarge(InboundError):
 
 
 class Unavailable(InboundError):
-    """We could not handle a valid request now; the gateway should retry (503)."""
+    """We could not handle a valid request now; the gateway should retry (503).
+
+    The answer carries ``Retry-After`` so that a gateway that honours it
+    waits rather than hammering a service that is down.
+    """
 
     status_code = 503
+    #: Seconds the gateway is asked to wait before it sends again.
+    retry_after = 30
+
+    def as_response(self) -> JsonResponse:
+        response = super().as_response()
+        response["Retry-After"] = str(self.retry_after)
+        return response
 
 
 @dataclass
@@ -146,6 +160,11 @@ class GatewayView(View):
     backend_name: str | None = None
     #: The methods the gateway uses; any other gets 405.
     http_method_names: list[str] = ["post"]
+    #: Serve a ``backend_name`` that is not in ``INSTALLED_BACKENDS`` (as
+    #: RapidSMS 2.x's views did: the URLconf entry was the configuration)
+    #: instead of answering 404. System check ``rapidsms.backends.W003``
+    #: reports every such URL.
+    serves_unconfigured_backend = False
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Any:
@@ -179,13 +198,26 @@ class GatewayView(View):
             return BadRequest("The request could not be read.").as_response()
 
     def get_backend(self) -> Any:
-        """Return the router's backend object for :attr:`backend_name`; else 404."""
+        """Return the router's backend object for :attr:`backend_name`.
+
+        A backend whose ENGINE could not be loaded is our fault: 503, so the
+        gateway sends again once it is fixed. A backend that is not
+        configured at all is 404, unless :attr:`serves_unconfigured_backend`.
+        """
         from rapidsms.router import get_router
 
-        backend = getattr(get_router(), "backends", {}).get(self.backend_name or "")
-        if backend is None:
-            raise NotFound(f"No backend named {self.backend_name!r} is configured.")
-        return backend
+        router = get_router()
+        name = self.backend_name or ""
+        backend = getattr(router, "backends", {}).get(name)
+        if backend is not None:
+            return backend
+        if name in getattr(router, "unavailable_backends", {}):
+            logger.error("Backend %s could not be loaded; its gateway is told to retry: %s",
+                         name, router.unavailable_backends[name])
+            raise Unavailable(f"The backend {name!r} is not available now.")
+        if self.serves_unconfigured_backend and name:
+            return unconfigured_backend(name)
+        raise NotFound(f"No backend named {self.backend_name!r} is configured.")
 
     def authenticate(self, request: HttpRequest) -> None:
         """Raise :class:`Forbidden` unless the request proves it comes from the gateway.
@@ -365,7 +397,7 @@ class InboundView(GatewayView):
         """
         from rapidsms.router import get_router
 
-        window = self.get_dedupe_window()
+        window = self.get_dedupe_window() if tables_installed() else 0
         if message.external_id and window and get_router().stores_incoming_first:
             return self.route_in_one_transaction(message, window)
         claimed_at = None
@@ -508,6 +540,25 @@ class StatusView(GatewayView):
             raise BadRequest("A field contains a value that cannot be stored "
                              "(NUL, an unpaired surrogate, NaN or Infinity).")
         return report
+
+
+@functools.cache
+def unconfigured_backend(name: str) -> Any:
+    """Return a stand-in for backend ``name``, which a URLconf names but settings do not.
+
+    It has no options: no secret, the default de-duplication window, E.164
+    identities. Messages are routed; replies fail until the backend is added
+    to ``INSTALLED_BACKENDS`` (the router logs each).
+    """
+    from rapidsms.backends.base import BackendBase
+
+    logger.warning(
+        "Backend %r is served by a URL but is not in INSTALLED_BACKENDS: its messages are "
+        "routed without a secret, and replies cannot be sent. Add INSTALLED_BACKENDS[%r] "
+        "with its ENGINE and 'inbound_secrets' (system check rapidsms.backends.W003).",
+        name, name,
+    )
+    return BackendBase(None, name)
 
 
 def raw_data(data: QueryDict | dict[str, Any]) -> dict[str, Any]:

@@ -31,15 +31,17 @@ class App(AppBase):
         if self.handlers:
             logger.debug("Handlers: %s", ", ".join(h.__name__ for h in self.handlers))
 
-    def handle(self, msg: IncomingMessage) -> bool:
+    def handle(self, msg: IncomingMessage) -> bool | None:
         """Dispatch ``msg`` to each handler until one takes it; ``True`` if one did.
+
+        ``None`` when none did, as in RapidSMS 2.x (the router counts only ``True``).
 
         Handlers run with the sender's language active, and replies queued
         as lazy translations are rendered before the language is switched
         back, so they are sent in that language.
         """
         if not self.handlers:
-            return False
+            return None
         connection = msg.connections[0] if msg.connections else None
         queued = len(msg.responses)
         with translation.override(connection_language(connection)):
@@ -48,7 +50,7 @@ class App(AppBase):
                     if handler.dispatch(self.router, msg):
                         logger.debug("Message %s was handled by %s.", msg.id, handler.__name__)
                         return True
-                return False
+                return None
             finally:
                 for response in msg.responses[queued:]:
                     if isinstance(response.get("text"), Promise):

@@ -46,9 +46,11 @@ class BaseHandler:
     def test(cls, text: str, identity: str | None = None) -> list[str] | bool:
         """Return the texts of the replies this handler gives to ``text``, or ``False``.
 
-        The message comes from ``identity`` (default ``"mock"``) on a backend
-        named after this class, created in the database if needed, so a
-        handler that saves contacts can be tried too. ``False`` means the
+        The message comes from ``identity`` (default ``"mock"``) on the
+        class's ``_mock_backend`` (a ``Backend`` row or a name) when it sets
+        one, as in RapidSMS 2.x, else on a backend named after this class,
+        created in the database if needed, so a handler that saves contacts
+        can be tried too. ``False`` means the
         handler did not take the message. No router and no other handler are
         involved: to test a conversation through every app, use the
         transcripts of :mod:`rapidsms.tests.harness`. Example::
@@ -60,7 +62,12 @@ class BaseHandler:
         """
         from rapidsms.models import Backend, Connection
 
-        backend, _ = Backend.objects.get_or_create(name=f"mock_{cls.__name__}"[:255])
+        backend = getattr(cls, "_mock_backend", None)
+        if backend is None or isinstance(backend, str):
+            # Found by name rather than kept on the class (as RapidSMS 2.x
+            # did), so a row rolled back with one test is not reused by the next.
+            backend, _ = Backend.objects.get_or_create(
+                name=(backend or f"mock_{cls.__name__}")[:255])
         connection, _ = Connection.objects.get_or_create(
             backend=backend, identity=identity or "mock"
         )
