@@ -66,10 +66,10 @@ class AppBase:
         return parts[-2] if len(parts) > 1 else parts[0]
 
     def __str__(self) -> str:
-        return f"<app: {self.name}>"
+        return self.name  # as in RapidSMS 2.x; logs and templates show the name
 
     def __repr__(self) -> str:
-        return str(self)
+        return f"<app: {self.name}>"
 
     # Phases. Subclasses override the ones they need.
 

@@ -187,3 +187,25 @@ def test_many_threads_claiming_one_id_let_exactly_one_win() -> None:
     for thread in threads:
         thread.join(timeout=30)
     assert sorted(wins) == [False] * 7 + [True]
+
+
+
+
+def test_a_2x_addon_view_is_secured_by_inbound_secrets_in_its_settings(db: None) -> None:
+    from django.test import RequestFactory
+
+    from rapidsms.backends.base import BackendBase
+    from rapidsms.backends.http.views import GenericHttpBackendView
+
+    class LegacyBackend(BackendBase):
+        def configure(self, sendsms_url, **kwargs):  # 2.x style: swallows the rest
+            self.sendsms_url = sendsms_url
+
+    backends = {"legacy": {"ENGINE": LegacyBackend, "sendsms_url": "http://127.0.0.1:9/",
+                           "inbound_secrets": ["s3cret-value"]}}
+    view = GenericHttpBackendView.as_view(backend_name="legacy")
+    data = {"identity": "+15550102070", "text": "hi"}
+    with override_settings(INSTALLED_BACKENDS=backends):
+        refused = view(RequestFactory().post("/x/", data))
+        accepted = view(RequestFactory().post("/x/?token=s3cret-value", data))
+    assert (refused.status_code, accepted.status_code) == (403, 200)

@@ -77,11 +77,42 @@ def backend_class(conf: Any) -> type | None:
     return engine if inspect.isclass(engine) else None
 
 
+def served_backends() -> Iterator[tuple[str, Any]]:
+    """Yield ``(name, backend)`` for every configured backend that receives over HTTP.
+
+    Those with inbound URLs of their own, and those whose view a URLconf
+    mounts by name (RapidSMS 2.x add-ons).
+    """
+    seen = set()
+    for name, backend in inbound_backends():
+        seen.add(name)
+        yield name, backend
+    configured = get_setting("INSTALLED_BACKENDS")
+    if not isinstance(configured, dict):
+        return
+    try:
+        names = sorted({name for _, name in gateway_urls()})
+    except Exception:  # a broken URLconf: Django's own URL checks report it
+        return
+    for name in names:
+        cls = backend_class(configured.get(name))
+        if name in seen or cls is None:
+            continue
+        conf = configured[name]
+        options = {str(key).lower(): value for key, value in conf.items() if key != "ENGINE"}
+        try:
+            yield name, cls(None, name, **options)
+        except Exception:
+            continue
+
+
 def _unsecured(level: type[checks.CheckMessage], check_id: str) -> list[checks.CheckMessage]:
     found = []
-    for name, backend in inbound_backends():
+    for name, backend in served_backends():
         has_auth = getattr(backend, "has_inbound_authentication", None)
         if has_auth is not None and has_auth():
+            continue
+        if has_auth is None and getattr(backend, "_config", {}).get("inbound_secrets"):
             continue
         found.append(level(
             f"Backend {name!r} accepts messages over HTTP from anyone: it has no "
@@ -111,7 +142,7 @@ def _missing_inbound_app(level: type[checks.CheckMessage],
         return []
     names = [name for name, _ in inbound_backends()]
     try:
-        names += sorted({name for _, name in unconfigured_backend_urls()} - set(names))
+        names += sorted({name for _, name in gateway_urls()} - set(names))
     except Exception:  # a broken URLconf: Django's own URL checks report it
         pass
     if not names:
@@ -138,16 +169,16 @@ def check_inbound_app_deploy(app_configs: Any = None,
     return _missing_inbound_app(checks.Error, "rapidsms.backends.E002")
 
 
-def unconfigured_backend_urls() -> Iterator[tuple[str, str]]:
-    """Yield ``(url, backend name)`` for each URL serving a backend missing from settings.
+def gateway_urls() -> Iterator[tuple[str, str]]:
+    """Yield ``(url, backend name)`` for each URL of the URLconf serving a gateway view.
 
-    Such URLs come from RapidSMS 2.x URLconfs, where
-    ``SomeView.as_view(backend_name="name")`` was all the configuration.
+    Only views that name their backend in the URLconf count
+    (``SomeView.as_view(backend_name="name")``, as RapidSMS 2.x URLconfs do).
     """
     from django.urls import URLPattern, URLResolver, get_resolver
 
-    configured = get_setting("INSTALLED_BACKENDS")
-    configured = configured if isinstance(configured, dict) else {}
+    from rapidsms.backends.inbound.views import GatewayView
+
     pending: list[tuple[str, Any]] = [("/", get_resolver())]
     while pending:
         prefix, resolver = pending.pop()
@@ -159,11 +190,21 @@ def unconfigured_backend_urls() -> Iterator[tuple[str, str]]:
             if not isinstance(entry, URLPattern):
                 continue
             view_class = getattr(entry.callback, "view_class", None)
+            if not (inspect.isclass(view_class) and issubclass(view_class, GatewayView)):
+                continue
             initkwargs = getattr(entry.callback, "view_initkwargs", None) or {}
-            name = initkwargs.get("backend_name") or getattr(view_class, "backend_name", None)
-            if (name and name not in configured
-                    and getattr(view_class, "serves_unconfigured_backend", False)):
+            name = initkwargs.get("backend_name") or view_class.backend_name
+            if name:
                 yield url, name
+
+
+def unconfigured_backend_urls() -> Iterator[tuple[str, str]]:
+    """Yield ``(url, backend name)`` for each URL serving a backend missing from settings."""
+    configured = get_setting("INSTALLED_BACKENDS")
+    configured = configured if isinstance(configured, dict) else {}
+    for url, name in gateway_urls():
+        if name not in configured:
+            yield url, name
 
 
 def _unconfigured(level: type[checks.CheckMessage], check_id: str) -> list[checks.CheckMessage]:

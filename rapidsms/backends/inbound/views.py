@@ -248,7 +248,14 @@ class GatewayView(View):
 
     def get_inbound_secrets(self) -> list[str]:
         """Return the backend's ``inbound_secrets`` (none for a backend without the option)."""
-        return list(getattr(self.backend, "inbound_secrets", None) or [])
+        secrets = getattr(self.backend, "inbound_secrets", None)
+        if secrets is None:
+            # A RapidSMS 2.x add-on's configure(**kwargs) ignores the option,
+            # but it is kept in _config: the add-on's view can be secured too.
+            secrets = getattr(self.backend, "_config", {}).get("inbound_secrets")
+        if isinstance(secrets, str):
+            secrets = [secrets]
+        return [secret for secret in secrets or [] if isinstance(secret, str) and secret]
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Do the view's work on an authenticated request and return the answer."""
