@@ -16,7 +16,8 @@ E001 = checks.Error(
     id="httptester.E001",
 )
 W001 = checks.Warning(
-    f"The message tester has no backend named {BACKEND_NAME!r}; its page shows an error.",
+    f"The message tester has no backend named {BACKEND_NAME!r}; replies cannot appear on "
+    "its page.",
     hint=f"Add to settings.py: {SETTINGS_HINT}",
     id="httptester.W001",
 )

@@ -20,6 +20,7 @@ from django.db.models import Count, Max, QuerySet
 from rapidsms.backends import encoding
 from rapidsms.backends.database import DatabaseBackend
 from rapidsms.contrib.httptester import BACKEND_NAME, SETTINGS_HINT
+from rapidsms.deprecation import warn_deprecated
 from rapidsms.messages.incoming import IncomingMessage
 from rapidsms.router import get_router, lookup_connections, receive
 
@@ -55,8 +56,14 @@ class ConversationEntry:
         return self.message.text
 
 
-def check_configuration() -> None:
-    """Raise :class:`TesterNotConfigured` naming the setting to fix, if any."""
+def check_configuration() -> str | None:
+    """Raise :class:`TesterNotConfigured` naming the setting to fix, if any.
+
+    Return a warning when the tester works only in part: without a
+    ``message_tester`` backend (as under RapidSMS 2.x's test harness, which
+    installs its own backends) messages are still stored and routed, as in
+    RapidSMS 2.x, but no reply can be sent back to the page.
+    """
     if not django_apps.is_installed("rapidsms.backends.database"):
         raise TesterNotConfigured(
             "The message tester stores messages in the database backend's table: add "
@@ -67,15 +74,15 @@ def check_configuration() -> None:
     except ImproperlyConfigured as exc:
         raise TesterNotConfigured(f"The router could not be built: {exc}") from exc
     if backend is None:
-        raise TesterNotConfigured(
-            f"The message tester needs a backend named {BACKEND_NAME!r}. Add it to "
-            f"INSTALLED_BACKENDS in settings.py: {SETTINGS_HINT}"
-        )
+        return (f"The message tester has no backend named {BACKEND_NAME!r}: messages are "
+                "routed, but their replies cannot appear here. Add it to INSTALLED_BACKENDS "
+                f"in settings.py: {SETTINGS_HINT}")
     if not isinstance(backend, DatabaseBackend):
         raise TesterNotConfigured(
             f"INSTALLED_BACKENDS[{BACKEND_NAME!r}] must use the database backend, whose "
             f"table the tester reads the replies from: {SETTINGS_HINT}"
         )
+    return None
 
 
 def tester_messages() -> QuerySet[Any]:
@@ -93,9 +100,12 @@ def store_and_queue(identity: str, text: str) -> IncomingMessage:
     The incoming row is written first, so the conversation shows the text
     even when an app fails on it. Return the message; with a router that
     processes in place, its replies are in the table when this returns.
-    Raise :class:`TesterNotConfigured` when the backend is missing.
+    Raise :class:`TesterNotConfigured` when the tester cannot work; without
+    its backend the message is routed and a warning logged.
     """
-    check_configuration()
+    warning = check_configuration()
+    if warning:
+        logger.warning("%s", warning)
     connection = lookup_connections(BACKEND_NAME, [identity])[0]
     message_id = IncomingMessage.generate_id()
     tester_messages().create(
@@ -147,3 +157,33 @@ def numbers(limit: int = 30) -> list[dict[str, Any]]:
         .annotate(count=Count("pk"), last=Max("date"))
         .order_by("-last", "identity")[:limit]
     )
+
+
+# RapidSMS 2.x's functions, kept deprecated; each warns when called.
+
+
+def get_messages() -> QuerySet[Any]:
+    """Deprecated: return the tester's messages; use :func:`tester_messages`."""
+    warn_deprecated(f"{__name__}.get_messages()", f"{__name__}.tester_messages()")
+    return tester_messages()
+
+
+def store_message(direction: str, identity: str, text: str) -> BackendMessage:
+    """Deprecated: add a row to the conversation without routing it; use :func:`store_and_queue`.
+
+    ``direction`` is ``"I"`` for a message from ``identity``, ``"O"`` for one to it.
+    """
+    warn_deprecated(f"{__name__}.store_message()", f"{__name__}.store_and_queue()")
+    return tester_messages().create(
+        name=BACKEND_NAME,
+        direction=direction,
+        message_id=IncomingMessage.generate_id(),
+        identity=identity,
+        text=text,
+    )
+
+
+def clear_all_messages() -> int:
+    """Deprecated: delete all the tester's messages; use :func:`clear_messages`."""
+    warn_deprecated(f"{__name__}.clear_all_messages()", f"{__name__}.clear_messages()")
+    return clear_messages()

@@ -58,7 +58,7 @@ def generate_identity(request: HttpRequest) -> HttpResponse:
 def message_tester(request: HttpRequest, identity: str) -> HttpResponse:
     """Show the conversation with ``identity``; on POST send, upload or clear."""
     try:
-        storage.check_configuration()
+        configuration_warning = storage.check_configuration()
     except storage.TesterNotConfigured as exc:
         logger.error("The message tester is not configured: %s", exc)
         return render(request, "httptester/not_configured.html", {"error": str(exc)}, status=503)
@@ -82,7 +82,8 @@ def message_tester(request: HttpRequest, identity: str) -> HttpResponse:
                     {"ok": False, "errors": message_form.errors.get_json_data()}, status=400
                 )
     context = page_context(request, identity)
-    context.update({"message_form": message_form, "bulk_form": bulk_form})
+    context.update({"message_form": message_form, "bulk_form": bulk_form,
+                    "configuration_warning": configuration_warning})
     return render(request, "httptester/index.html", context)
 
 
