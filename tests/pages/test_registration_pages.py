@@ -16,15 +16,15 @@ pytestmark = pytest.mark.django_db
 def formset(*connections, total=None, initial=0, **extra):
     """POST data for the contact form: name/language in ``extra``, then connection rows."""
     data = {
-        "connections-TOTAL_FORMS": str(total if total is not None else len(connections)),
-        "connections-INITIAL_FORMS": str(initial),
-        "connections-MIN_NUM_FORMS": "0",
-        "connections-MAX_NUM_FORMS": "1000",
+        "connection_set-TOTAL_FORMS": str(total if total is not None else len(connections)),
+        "connection_set-INITIAL_FORMS": str(initial),
+        "connection_set-MIN_NUM_FORMS": "0",
+        "connection_set-MAX_NUM_FORMS": "1000",
         **extra,
     }
     for index, row in enumerate(connections):
         for key, value in row.items():
-            data[f"connections-{index}-{key}"] = value
+            data[f"connection_set-{index}-{key}"] = value
     return data
 
 
@@ -203,3 +203,32 @@ def test_bad_bulk_files_get_a_form_error(logged_in, content, error):
     assert response.status_code == 400
     assert error in response.content.decode()
     assert not Contact.objects.exists()
+
+
+def test_a_project_overriding_2x_template_names_keeps_its_pages(logged_in, backend, tmp_path,
+                                                                settings):
+    # A RapidSMS 2.x project overrode these names and used these context keys.
+    folder = tmp_path / "registration"
+    folder.mkdir()
+    (folder / "dashboard.html").write_text(
+        "2x list: {% for row in contacts_table.rows %}{{ row.record.name }};{% endfor %}")
+    (folder / "contact_form.html").write_text(
+        "2x form: {{ contact_form.name.value|default:'' }} "
+        "{{ connection_formset.management_form }}")
+    (folder / "bulk_form.html").write_text("2x bulk: {{ csv_errors }} {{ bulk_form.bulk }}")
+    templates = [dict(settings.TEMPLATES[0], DIRS=[str(tmp_path)])]
+    settings.TEMPLATES = templates
+    Contact.objects.create(name="Ann")
+    assert logged_in.get("/registration/").content.decode() == "2x list: Ann;"
+    page = logged_in.get("/registration/add/").content.decode()
+    assert page.startswith("2x form:") and 'name="connection_set-TOTAL_FORMS"' in page
+    bad = SimpleUploadedFile("contacts.csv", b"only-one-column\n", content_type="text/csv")
+    page = logged_in.post("/registration/bulk/", {"bulk": bad}).content.decode()
+    assert page.startswith("2x bulk: ") and "line 1" in page.lower()
+
+
+def test_the_2x_formset_field_names_save_a_contact(logged_in, backend):
+    data = formset({"backend": backend.pk, "identity": "+15550100001"}, name="Bo")
+    response = logged_in.post("/registration/add/", data)
+    assert response.status_code == 302
+    assert Contact.objects.get(name="Bo").connection_set.get().identity == "+15550100001"

@@ -61,7 +61,10 @@ def registration(request: HttpRequest) -> HttpResponse:
         ).distinct()
     table = ContactTable(contacts)
     configure_table(request, table)
-    return render(request, "registration/contact_list.html", {"table": table, "query": query})
+    # RapidSMS 2.x's template name and context key come first and second, so
+    # a project that overrides them keeps its page.
+    return render(request, ["registration/dashboard.html", "registration/contact_list.html"],
+                  {"table": table, "contacts_table": table, "query": query})
 
 
 @login_required
@@ -74,7 +77,9 @@ def contact(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         return delete_contact(request, pk)
     ensure_backend_rows()
     form = ContactForm(request.POST or None, instance=instance)
-    formset = ConnectionFormSet(request.POST or None, instance=instance, prefix="connections")
+    # The default prefix ("connection_set"), as in RapidSMS 2.x: scripts and
+    # overridden templates post its field names.
+    formset = ConnectionFormSet(request.POST or None, instance=instance)
     if request.method == "POST":
         if form.is_valid() and formset.is_valid():
             with transaction.atomic():
@@ -89,7 +94,9 @@ def contact(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         status = 400
     else:
         status = 200
-    context = {"form": form, "formset": formset, "contact": instance if pk else None}
+    context = {"form": form, "formset": formset, "contact": instance if pk else None,
+               # RapidSMS 2.x's names, for templates written against them.
+               "contact_form": form, "connection_formset": formset}
     return render(request, "registration/contact_form.html", context, status=status)
 
 
@@ -127,4 +134,7 @@ def contact_bulk_add(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("registration")
         status = 400
-    return render(request, "registration/contact_bulk_add.html", {"form": form}, status=status)
+    context = {"form": form, "bulk_form": form,  # RapidSMS 2.x's name too
+               "csv_errors": " ".join(form.errors.get("bulk", []))}
+    return render(request, ["registration/bulk_form.html", "registration/contact_bulk_add.html"],
+                  context, status=status)
