@@ -42,6 +42,7 @@ class MessageAdmin(admin.ModelAdmin):
     raw_id_fields = ["in_response_to"]
     readonly_fields = ["date", "updated"]
     inlines = [TransmissionInline]
+    ordering = ["-date", "-pk"]
 
 
 @admin.action(description="Retry the selected failed transmissions")
@@ -68,3 +69,4 @@ class TransmissionAdmin(admin.ModelAdmin):
     readonly_fields = ["claim_token", "claimed_at", "dispatched_at", "date", "updated"]
     actions = [retry_failed]
     inlines = [EventInline]
+    ordering = ["-date", "-pk"]

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rapidsms.deprecation import deprecated_attributes
 from rapidsms.router.db.status import REPORT_RANK, Direction, Status
 
 
@@ -47,7 +48,8 @@ class Message(models.Model):
     updated = models.DateTimeField(_("updated"), auto_now=True, null=True)
 
     class Meta:
-        ordering = ["-date", "-pk"]
+        # No default ordering, as in RapidSMS 2.x: Message.objects.all() is in
+        # the order rows were written. The pages and the admin order newest first.
         verbose_name = _("message")
         verbose_name_plural = _("messages")
 
@@ -115,7 +117,6 @@ class Transmission(models.Model):
     delivered = models.DateTimeField(_("delivered"), null=True, blank=True)
 
     class Meta:
-        ordering = ["-date", "-pk"]
         verbose_name = _("transmission")
         verbose_name_plural = _("transmissions")
         constraints = [
@@ -195,3 +196,15 @@ class Wakeup(models.Model):
 
     def __str__(self) -> str:
         return self.queue
+
+
+# RapidSMS 2.x's choices. The statuses are named now ("queued", not "Q"):
+# the migrations turned the stored one-letter codes into the names.
+__getattr__ = deprecated_attributes(
+    __name__,
+    {
+        "DIRECTION_CHOICES": ("rapidsms.router.db.status.Direction.choices",
+                              lambda: Direction.choices),
+        "STATUS_CHOICES": ("rapidsms.router.db.status.Status.choices", lambda: Status.choices),
+    },
+)

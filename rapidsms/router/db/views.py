@@ -36,7 +36,8 @@ BROKER_TIMEOUT = 2.0
 def message_list(request: HttpRequest) -> HttpResponse:
     """Show the messages by status with filters; POST ``retry_failed`` queues failed ones again."""
     form = TransmissionFilterForm(request.GET or None)
-    queryset = form.filter(Transmission.objects.select_related("message"))
+    queryset = form.filter(Transmission.objects.select_related("message")
+                           .order_by("-date", "-pk"))
     if request.method == "POST":
         return retry_failed(request, form, queryset)
     table = TransmissionTable(queryset)
