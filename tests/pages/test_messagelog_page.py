@@ -163,3 +163,38 @@ def test_csv_export_refuses_bad_filters(logged_in, log):
 
 def test_page_is_get_only(logged_in):
     assert logged_in.post("/messagelog/").status_code == 405
+
+
+FORMULA = '=HYPERLINK("http://example.invalid")'
+HIDING_PLACES = [
+    "", " ", "   ", "\u00a0", "\u3000", "\n", "\r\n", "\t", "\r", " \n\t", "\u200b", "\ufeff",
+]
+SIGNS = ["=", "+", "-", "@", "＝", "＋", "－", "＠", "﹦", "﹢", "﹣", "﹫", "\u2212"]
+
+
+@pytest.mark.parametrize("sign", SIGNS)
+@pytest.mark.parametrize("prefix", HIDING_PLACES, ids=repr)
+def test_csv_export_defuses_a_formula_behind_any_prefix(logged_in, prefix, sign):
+    backend = Backend.objects.create(name="kannel")
+    contact = Contact.objects.create(name=prefix + sign + "SUM(A1)")
+    connection = Connection.objects.create(backend=backend, identity=prefix + sign + "1",
+                                           contact=contact)
+    text = prefix + sign + FORMULA[1:]
+    Message.objects.create(connection=connection, contact=contact, direction="I", date=DAY,
+                           text=text)
+    [row] = export(logged_in)[1:]
+    assert row[2:4] == ["'" + prefix + sign + "SUM(A1)", "'" + prefix + sign + "1"]
+    assert row[5] == "'" + text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hello", " hello", "\u00a0ORS 12", "\nstock", "5-3", "a=b", "'quoted", "", "   ", "ø=1"],
+    ids=repr,
+)
+def test_csv_export_leaves_text_without_a_formula_as_it_is(logged_in, text):
+    backend = Backend.objects.create(name="kannel")
+    connection = Connection.objects.create(backend=backend, identity="15550001")
+    Message.objects.create(connection=connection, direction="O", date=DAY, text=text)
+    [row] = export(logged_in)[1:]
+    assert row[5] == text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,8 +23,14 @@ from rapidsms.views import configure_table
 EXPORT_CHUNK = 2000
 CSV_HEADER = ["date", "direction", "contact", "identity", "backend", "text"]
 
-# A spreadsheet runs a cell that starts with one of these as a formula.
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets skip leading blanks and read full-width and small signs
+# (＝, ﹦, ...) as their ASCII twins, so a formula may hide behind or in them;
+# NFKC folds the twins, and the minus sign is folded by hand.
+_FORMULA_SIGNS = frozenset("=+-@\u2212")
+# Invisible characters that are not whitespace to str.isspace().
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 
 
 def filtered_messages(request: HttpRequest) -> tuple[MessageFilterForm, QuerySet[Message]]:
@@ -105,9 +112,19 @@ def safe_cell(value: Any) -> str:
 
     A cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
     return gets a leading apostrophe (the OWASP advice on CSV injection),
-    so ``+15550001`` exports as ``'+15550001``.
+    so ``+15550001`` exports as ``'+15550001``. So does a cell whose first
+    visible character is one of those signs behind spaces, non-breaking
+    spaces or new lines, or a full-width one (``＝``, ``＋``, ``－``, ``＠``).
     """
     text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_STARTS):
+    if text.startswith(_FORMULA_STARTS) or _starts_with_formula_sign(text):
         return "'" + text
     return text
+
+
+def _starts_with_formula_sign(text: str) -> bool:
+    for char in text:
+        if char.isspace() or char in _INVISIBLE:
+            continue
+        return unicodedata.normalize("NFKC", char) in _FORMULA_SIGNS or char in _FORMULA_SIGNS
+    return False
