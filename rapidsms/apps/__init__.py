@@ -23,3 +23,7 @@ class RapidsmsConfig(AppConfig):
         # a RapidSMS 2.x project mounts gateway views without installing
         # rapidsms.backends.inbound, which is what they would warn about.
         from rapidsms.backends.inbound import checks as inbound_checks  # noqa: F401
+        from rapidsms.redaction import install_logging_filter
+
+        # Gateways echo credentials in their error answers; keep them out of log lines.
+        install_logging_filter()

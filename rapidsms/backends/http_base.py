@@ -43,16 +43,18 @@ have taken the message: retrying could send it twice)
 =====================================================  ==========
 
 Secrets never reach a log line or an error message: option values whose name
-looks secret (``password``, ``token``, ``key``, ...), the inbound secrets,
-and request parameters or headers with such names are replaced by
-``********`` wherever this base writes a URL or a response body.
+looks secret (``password``, ``token``, ``key``, ...), the inbound secrets, the
+``Basic`` encoding of the session's credentials, and request parameters,
+headers or JSON members with such names are replaced by ``********``
+wherever this base writes a URL or a gateway's answer
+(:mod:`rapidsms.redaction`).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import time
+import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import Any
@@ -67,19 +69,18 @@ from rapidsms.backends.base import BackendBase
 from rapidsms.backends.phone_numbers import check_region, normalize_identity
 from rapidsms.backends.sessions import GatewaySession
 from rapidsms.errors import MessageSendingError
+from rapidsms.redaction import (
+    REDACTED,
+    SECRET_NAME,
+    basic_forms,
+    option_secrets,
+    redact,
+    remember_secrets,
+)
 
 logger = logging.getLogger("rapidsms.backends.http")
 
 USER_AGENT = f"rapidsms/{__version__}"
-REDACTED = "********"
-
-#: Names of options, parameters and headers whose values are secrets.
-SECRET_NAME = re.compile(
-    r"pass|pwd|secret|token|key|auth|signature|credential", re.IGNORECASE
-)
-#: Secret values shorter than this are not searched for in free text (they
-#: would blank out ordinary words); parameters named as secrets are always hidden.
-MIN_SECRET_LENGTH = 4
 #: Characters of a gateway's answer quoted in an error message.
 BODY_EXCERPT = 200
 
@@ -145,6 +146,8 @@ class HttpBackendBase(BackendBase):
         self.dedupe_window = int(_positive_number(self.name, "dedupe_window", dedupe_window,
                                                   allow_zero=True))
         super().configure(**options)
+        # Errors and log lines written away from this object (the router, a worker) too.
+        remember_secrets(self.name, [*self.inbound_secrets, *option_secrets(self._config)])
 
     # Hooks ------------------------------------------------------------------
 
@@ -196,7 +199,7 @@ class HttpBackendBase(BackendBase):
         raise MessageSendingError(
             f"Gateway answered {status} {response.reason or ''}".rstrip()
             + f" to {self.describe_request(response.request)}: "
-            f"{self.redact(_excerpt(response.text))}",
+            f"{_excerpt(self.redact(response.text))}",
             failed_identities=identities,
             backend=self.name,
             retryable=retryable,
@@ -218,15 +221,31 @@ class HttpBackendBase(BackendBase):
         return []
 
     def secret_values(self) -> list[str]:
-        """Return values that must never be logged, besides those found by name.
+        """Return values that must never be logged, besides those found by pattern.
 
-        The default returns the inbound secrets and every option value whose
-        option (or nested dict key) name looks secret.
+        The default returns the inbound secrets, every option value whose
+        option (or nested dict key) name looks secret, the ``Basic``
+        encoding of user and password options, and that of the session's
+        credentials once the session is built. Extend it with secrets the
+        options do not show.
         """
-        found = list(self.inbound_secrets)
-        for key, value in self._config.items():
-            found.extend(_secrets_in(key, value))
+        found = [*self.inbound_secrets, *option_secrets(self._config)]
+        auth = getattr(self.__dict__.get("session"), "auth", None)
+        if isinstance(auth, tuple) and len(auth) == 2 and all(isinstance(a, str) for a in auth):
+            found.extend([auth[1], *basic_forms(*auth)])
         return found
+
+    def check_identity(self, identity: str) -> str | None:
+        """Return why ``identity`` cannot be a recipient of this gateway, or None if it can.
+
+        Called by :meth:`send` for every identity before any request; a
+        refused identity fails for good (``retryable=False``) and the others
+        are still sent. The default refuses an empty identity and one with
+        white space or control characters, which a gateway could read as
+        several recipients or as another field. Extend it (call ``super()``)
+        for a gateway's own separators.
+        """
+        return invalid_identity_reason(identity)
 
     def has_inbound_authentication(self) -> bool:
         """Return True when inbound requests are authenticated (for the system check).
@@ -253,7 +272,14 @@ class HttpBackendBase(BackendBase):
         """
         context = dict(context or {})
         failures: list[MessageSendingError] = []
-        for batch in self.identity_batches(list(identities)):
+        sendable, refused = self.sort_identities(identities)
+        if refused:
+            failures.append(MessageSendingError(
+                f"Message {id_} was not sent to {len(refused)} recipient(s): "
+                + "; ".join(f"{identity!r}: {reason}" for identity, reason in refused.items()),
+                failed_identities=list(refused), backend=self.name, retryable=False,
+            ))
+        for batch in self.identity_batches(sendable):
             try:
                 self.send_batch(id_, text, batch, context)
             except MessageSendingError as exc:
@@ -262,7 +288,23 @@ class HttpBackendBase(BackendBase):
                     exc.failed_identities = list(batch)
                 failures.append(exc)
         if failures:
-            raise _combine(failures, self.name)
+            error = _combine(failures, self.name)
+            # Whatever a hook wrote into the message, it leaves here redacted.
+            error.message = self.redact(error.message)
+            error.args = (error.message,)
+            raise error
+
+    def sort_identities(self, identities: Iterable[str]) -> tuple[list[str], dict[str, str]]:
+        """Return the identities :meth:`check_identity` accepts, and why each other is refused."""
+        sendable: list[str] = []
+        refused: dict[str, str] = {}
+        for identity in identities:
+            reason = self.check_identity(identity)
+            if reason is None:
+                sendable.append(identity)
+            else:
+                refused[identity] = reason
+        return sendable, refused
 
     def send_batch(
         self, id_: str, text: str, identities: list[str], context: dict[str, Any]
@@ -284,7 +326,11 @@ class HttpBackendBase(BackendBase):
     @cached_property
     def session(self) -> requests.Session:
         """The backend's HTTP session, built by :meth:`build_session` on first use."""
-        return self.build_session()
+        session = self.build_session()
+        auth = session.auth
+        if isinstance(auth, tuple) and len(auth) == 2 and all(isinstance(a, str) for a in auth):
+            remember_secrets(f"{self.name}.session", [auth[1], *basic_forms(*auth)])
+        return session
 
     def perform_request(
         self, request_kwargs: dict[str, Any], identities: list[str]
@@ -347,11 +393,12 @@ class HttpBackendBase(BackendBase):
         return normalize_identity(identity, self.default_region)
 
     def redact(self, text: str) -> str:
-        """Return ``text`` with every known secret value replaced by ``********``."""
-        for secret in sorted(set(self.secret_values()), key=len, reverse=True):
-            if secret and len(secret) >= MIN_SECRET_LENGTH:
-                text = text.replace(secret, REDACTED)
-        return text
+        """Return ``text`` with every secret replaced by ``********``.
+
+        Secrets are found by value (:meth:`secret_values`, those of every
+        configured backend) and by pattern; see :mod:`rapidsms.redaction`.
+        """
+        return redact(text, self.secret_values())
 
     def redact_url(self, url: str) -> str:
         """Return ``url`` safe to log: credentials and secret-named parameters hidden."""
@@ -378,7 +425,7 @@ class HttpBackendBase(BackendBase):
     def _transport_error(
         self, message: str, identities: list[str], retryable: bool, exc: Exception
     ) -> MessageSendingError:
-        detail = self.redact(_excerpt(str(exc)))
+        detail = _excerpt(self.redact(str(exc)))
         logger.warning("%s: %s %s", self.name, message, detail)
         return MessageSendingError(
             message, failed_identities=identities, backend=self.name, retryable=retryable
@@ -411,21 +458,33 @@ def _combine(failures: list[MessageSendingError], backend: str) -> MessageSendin
     return combined
 
 
+def invalid_identity_reason(identity: str) -> str | None:
+    """Return why ``identity`` cannot be a recipient on any gateway, or None.
+
+    Empty identities, white space (a space joins recipients for Kannel, a
+    line break starts another header) and control characters are refused.
+    """
+    if not isinstance(identity, str) or not identity:
+        return "the identity is empty"
+    bad = next((char for char in identity if char.isspace() or _is_control(char)), None)
+    if bad is not None:
+        return f"the identity contains {_describe_char(bad)}, which could name another recipient"
+    return None
+
+
+def _is_control(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
+
+
+def _describe_char(char: str) -> str:
+    if char == " ":
+        return "a space"
+    return f"the character U+{ord(char):04X}"
+
+
 def _excerpt(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= BODY_EXCERPT else text[:BODY_EXCERPT] + "..."
-
-
-def _secrets_in(key: Any, value: Any) -> Iterable[str]:
-    """Yield the secret strings in an option value, judging by the names of keys."""
-    if isinstance(value, dict):
-        for inner_key, inner_value in value.items():
-            yield from _secrets_in(inner_key, inner_value)
-    elif SECRET_NAME.search(str(key)):
-        if isinstance(value, str):
-            yield value
-        elif isinstance(value, list | tuple):
-            yield from (str(item) for item in value if isinstance(item, str))
 
 
 def _secret_list(backend: str, value: Sequence[str] | str | None) -> list[str]:
