@@ -6,18 +6,54 @@ import time, so ``override_settings`` in tests takes effect.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
-from django.conf import settings
+from django.conf import settings as django_settings
 
 DEFAULTS: dict[str, Any] = {
     "RAPIDSMS_ROUTER": "rapidsms.router.blocking.BlockingRouter",
     "INSTALLED_BACKENDS": {},
     "PROJECT_NAME": "RapidSMS",
     "DEFAULT_RESPONSE": "Sorry, %(project_name)s could not understand your message.",
+    # Read by the pages' tables and RapidSMS 2.x's deprecated paginated() and
+    # {% paginator %} (whose default was 12).
+    "PAGINATOR_OBJECTS_PER_PAGE": 25,
+    "PAGINATOR_BORDER_LINKS": 2,
+    "PAGINATOR_ADJACENT_LINKS": 2,
+    # Read only by the deprecated discovery of handlers.
+    "INSTALLED_HANDLERS": None,
+    "EXCLUDED_HANDLERS": [],
+    "RAPIDSMS_HANDLERS_EXCLUDE_APPS": [],
 }
 
 
 def get_setting(name: str) -> Any:
     """Return the project's value of setting ``name``, or our default."""
-    return getattr(settings, name, DEFAULTS.get(name))
+    return getattr(django_settings, name, DEFAULTS.get(name))
+
+
+class SettingsWithDefaults:
+    """Django's settings, falling back to :data:`DEFAULTS` for a setting the project leaves out.
+
+    RapidSMS 2.x apps read ``rapidsms.conf.settings.PROJECT_NAME`` and the
+    like, which ``djappsettings`` filled with each app's defaults. Each
+    attribute is looked up in ``django.conf.settings`` when it is read, so
+    ``override_settings`` applies.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return getattr(django_settings, name)
+        except AttributeError:
+            if name in DEFAULTS:
+                # A copy, so code that appends to a list default cannot change it.
+                return copy.copy(DEFAULTS[name])
+            raise
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(dir(django_settings)) | set(DEFAULTS))
+
+
+#: ``from rapidsms.conf import settings`` as in RapidSMS 2.x.
+settings = SettingsWithDefaults()
