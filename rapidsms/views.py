@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import ImproperlyConfigured
 from django.core.paginator import EmptyPage
 from django.http import HttpRequest, HttpResponse
@@ -36,7 +37,9 @@ def configure_table(request: HttpRequest, table: Any, paginate: bool = True) -> 
     gives the nearest sensible page instead of an error. Return the table.
     """
     table.request = request
-    order_by = request.GET.getlist(table.prefixed_order_by_field)
+    # Column names have no dots; django-tables2 would warn about a dotted one.
+    order_by = [name for name in request.GET.getlist(table.prefixed_order_by_field)
+                if "." not in name]
     if order_by:
         table.order_by = order_by
     if not paginate:
@@ -54,6 +57,26 @@ def _positive_int(value: str | None) -> int | None:
     if value and value.isdigit() and len(value) < 10 and int(value) > 0:
         return int(value)
     return None
+
+
+class RapidSMSLoginView(LoginView):
+    """The login page, ``rapidsms/login.html`` (``rapidsms-login``); a logged-in user goes on."""
+
+    template_name = "rapidsms/login.html"
+    redirect_authenticated_user = True
+
+
+class RapidSMSLogoutView(LogoutView):
+    """The logged-out page (``rapidsms-logout``); logging out is a POST.
+
+    A project's own ``rapidsms/loggedout.html``, RapidSMS 2.x's name of the
+    template, is used when it exists; otherwise ``rapidsms/logged_out.html``.
+    """
+
+    template_name = "rapidsms/logged_out.html"
+
+    def get_template_names(self) -> list[str]:
+        return ["rapidsms/loggedout.html", self.template_name]
 
 
 def _dotted_path(obj: object) -> str:

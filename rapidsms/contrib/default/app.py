@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rapidsms.apps.base import AppBase
 from rapidsms.conf import get_setting
+from rapidsms.deprecation import deprecated_attributes
 from rapidsms.messages.incoming import IncomingMessage
 from rapidsms.utils.translation import connection_language, render_text
 
@@ -58,3 +59,10 @@ def format_response(response: object, project_name: object) -> str:
             exc,
         )
         return text
+
+
+# RapidSMS 2.x named the class ``App``. Served through ``__getattr__`` so that
+# the module still defines a single SMS app for the router to find.
+__getattr__ = deprecated_attributes(
+    __name__, {"App": ("rapidsms.contrib.default.app.DefaultApp", lambda: DefaultApp)}
+)

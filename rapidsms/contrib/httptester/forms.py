@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from rapidsms.deprecation import deprecated_attributes
+
 #: The longest text the tester accepts: ten SMS segments and more.
 MAX_TEXT_LENGTH = 1600
 #: The largest bulk file (1 MiB) and the most messages it may hold.
@@ -129,3 +131,9 @@ def _format_size(size: int) -> str:
     if size >= 1024 * 1024:
         return f"{size / (1024 * 1024):.1f} MB"
     return f"{size / 1024:.0f} KB"
+
+
+# RapidSMS 2.x's field set a width on the file input, which browsers ignore.
+__getattr__ = deprecated_attributes(
+    __name__, {"SmallFileField": ("django.forms.FileField", lambda: forms.FileField)}
+)

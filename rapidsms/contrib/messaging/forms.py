@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from rapidsms.backends import encoding
+from rapidsms.deprecation import warn_deprecated
 from rapidsms.errors import MessageSendingError
 from rapidsms.models import Connection
 from rapidsms.router import get_router
@@ -103,3 +104,24 @@ class MessagingForm(forms.Form):
         delivered = {(conn.backend_id, conn.identity) for conn in msg.connections}
         result.sent = max(0, len(delivered) - len(set(result.failed)))
         return result
+
+
+class MessageForm(forms.Form):
+    """Deprecated: RapidSMS 2.x's form, ``message`` and ``connections``; use :class:`MessagingForm`.
+
+    ``connections`` takes connection ids (RapidSMS 2.x filled it with a
+    django-selectable widget, which is gone). Building the form warns.
+    """
+
+    message = forms.CharField(widget=forms.Textarea(attrs={"placeholder": _("Message")}))
+    connections = forms.ModelMultipleChoiceField(queryset=Connection.objects.all())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        warn_deprecated(f"{__name__}.MessageForm", f"{__name__}.MessagingForm")
+        super().__init__(*args, **kwargs)
+
+    def send(self) -> Any:
+        """Send the message to the connections with :func:`rapidsms.router.send`; return it."""
+        from rapidsms.router import send
+
+        return send(self.cleaned_data["message"], list(self.cleaned_data["connections"]))

@@ -21,6 +21,7 @@ from rapidsms.contrib.messaging.forms import (
     search_connections,
 )
 from rapidsms.contrib.messaging.tables import RecipientTable
+from rapidsms.deprecation import deprecated_attributes
 from rapidsms.views import configure_table
 
 logger = logging.getLogger(__name__)
@@ -97,3 +98,9 @@ def report(request: HttpRequest, result: SendResult) -> None:
             _("Sending failed for %(count)d recipient(s): %(identities)s.")
             % {"count": len(result.failed), "identities": ", ".join(result.failed)},
         )
+
+
+# RapidSMS 2.x's name of the send view.
+__getattr__ = deprecated_attributes(
+    __name__, {"send": (f"{__name__}.send_message", lambda: send_message)}
+)

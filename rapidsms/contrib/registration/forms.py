@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rapidsms.conf import get_setting
+from rapidsms.deprecation import deprecated_attributes
 from rapidsms.models import Backend, Connection, Contact
 
 #: The largest file :func:`parse_contacts_csv` reads by default (2 MiB, about 50,000 contacts).
@@ -392,3 +393,17 @@ class BulkContactsForm(forms.Form):
         if errors:
             raise forms.ValidationError([str(error) for error in errors])
         return rows
+
+
+# RapidSMS 2.x's names. SmallFileField set a width on the file input, which
+# browsers ignore.
+__getattr__ = deprecated_attributes(
+    __name__,
+    {
+        "BulkRegistrationForm": (f"{__name__}.BulkContactsForm", lambda: BulkContactsForm),
+        "ConnectionFormSetBase": (
+            f"{__name__}.BaseConnectionFormSet", lambda: BaseConnectionFormSet
+        ),
+        "SmallFileField": ("django.forms.FileField", lambda: forms.FileField),
+    },
+)

@@ -18,6 +18,8 @@ from celery import shared_task
 
 from rapidsms.router.db.queues import BULK
 
+__all__ = ["drain_async", "receive_async", "recover_async", "send_async", "send_transmissions"]
+
 TASK_OPTIONS = {
     "acks_late": True,
     "reject_on_worker_lost": True,
@@ -60,3 +62,21 @@ def recover_async() -> dict[str, int]:
     from rapidsms.router.db.recovery import recover
 
     return recover()
+
+
+@shared_task(name="rapidsms.router.db.tasks.send_transmissions", **TASK_OPTIONS)
+def send_transmissions(
+    backend_id: int, message_id: int, transmission_ids: Sequence[int]
+) -> None:
+    """RapidSMS 2.x's send task, under its name: queue :func:`send_async` instead.
+
+    Kept so that a worker still runs the sends a RapidSMS 2.x process queued
+    before the upgrade: the transmissions are sent through the backend row
+    ``backend_id`` names, once each, as :func:`send_async` sends them.
+    """
+    from rapidsms.models import Backend
+    from rapidsms.router.db.router import store_router
+
+    backend_name = Backend.objects.filter(pk=backend_id).values_list("name", flat=True).first()
+    if backend_name is not None:
+        store_router().send_stored(backend_name, message_id, transmission_ids)

@@ -4,6 +4,8 @@ Subclass :class:`RapidTest` and call ``self.receive(...)``, or subclass
 :class:`TestScript` and play a transcript with ``self.runScript(...)``.
 """
 
+from django.test import TestCase, TransactionTestCase
+
 from rapidsms.tests.harness.app import EchoApp, MockApp
 from rapidsms.tests.harness.backend import (
     FailedIdentitiesBackend,
@@ -38,4 +40,7 @@ __all__ = [
     "TestRouterMixin",
     "TestScript",
     "TestScriptMixin",
+    # Django's, imported here by RapidSMS 2.x.
+    "TestCase",
+    "TransactionTestCase",
 ]

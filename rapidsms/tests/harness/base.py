@@ -17,12 +17,20 @@ from typing import Any
 
 from django.test import override_settings
 
+from rapidsms.deprecation import deprecated_attributes
 from rapidsms.router import api
 from rapidsms.router.test.router import TestRouter
 from rapidsms.tests.harness.backend import MockBackend
 
 #: Letters ``random_unicode_string`` draws from: several scripts, none ASCII.
 UNICODE_LETTERS = "àéîõüçñßøåæœ日本語中文한국어العربيةसमाचारΣΦΨΩжщЖЩ"
+
+# RapidSMS 2.x's list of every character below the surrogates, built on use.
+__getattr__ = deprecated_attributes(
+    __name__,
+    {"UNICODE_CHARS": (f"{__name__}.UNICODE_LETTERS",
+                       lambda: [chr(code) for code in range(1, 0xD7FF)])},
+)
 
 
 class CreateDataMixin:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from rapidsms.deprecation import warn_deprecated
 from rapidsms.tests.harness.base import TestRouterMixin
-from rapidsms.tests.harness.transcript import play_transcript
+from rapidsms.tests.harness.transcript import parse_transcript, play_transcript
 
 
 class TestScriptMixin(TestRouterMixin):
@@ -57,3 +59,32 @@ class TestScriptMixin(TestRouterMixin):
                 if outbound[index] is last:
                     return index + 1
         return 0
+
+    # RapidSMS 2.x's steps of a script, kept deprecated; each warns when called.
+
+    @classmethod
+    def parseScript(cls, script: str) -> list[tuple[str, datetime, str, str]]:
+        """Deprecated: return ``(identity, date, direction, text)`` for each line of ``script``."""
+        warn_deprecated(f"{cls.__name__}.parseScript()",
+                        "rapidsms.tests.harness.transcript.parse_transcript()")
+        return [(line.identity, line.date or datetime.now(), line.direction, line.text)
+                for line in parse_transcript(script)]
+
+    def runParsedScript(self, cmds: list[tuple[str, Any, str, str]]) -> None:
+        """Deprecated: play the lines :meth:`parseScript` returned, as :meth:`assertInteraction`."""
+        __tracebackhide__ = True
+        warn_deprecated(f"{type(self).__name__}.runParsedScript()", "assertInteraction()")
+        self.assertInteraction("\n".join(f"{num} {way} {text}" for num, _, way, text in cmds))
+
+    def sendMessage(self, num: str, txt: str, date: Any = None) -> Any:
+        """Deprecated: receive ``txt`` from identity ``num`` on ``mockbackend``; return it."""
+        warn_deprecated(f"{type(self).__name__}.sendMessage()",
+                        "self.receive(text, self.lookup_connections([identity])[0])")
+        return self._receive_line(num, txt)
+
+    def receiveAllMessages(self) -> list[Any]:
+        """Deprecated: return the messages sent so far and forget them."""
+        warn_deprecated(f"{type(self).__name__}.receiveAllMessages()", "self.outbound")
+        messages = list(self.outbound)
+        self.outbound.clear()
+        return messages
