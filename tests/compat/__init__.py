@@ -1,0 +1,1 @@
+"""RapidSMS 2.x compatibility: its public names, aliases, templates and tag libraries."""
