@@ -19,5 +19,6 @@ register = template.Library()
 @register.inclusion_tag("rapidsms/templatetags/form.html")
 def render_form(form: Any) -> dict[str, Any]:
     """Render ``form``'s errors and fields, each field with its label, help and errors."""
-    warn_deprecated("{% render_form %} (forms_tags)", "{{ form }}", stacklevel=1)
+    # Level 2 is Django's rendering of the template that uses the tag.
+    warn_deprecated("{% render_form %} (forms_tags)", "{{ form }}")
     return {"form": form}

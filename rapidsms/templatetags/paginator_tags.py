@@ -43,10 +43,10 @@ def paginator(context: template.Context, page: Page, prefix: str = "") -> dict[s
     ``page_links``). The page number goes in the ``<prefix>page`` query
     parameter; the other parameters of the request are kept.
     """
+    # Level 2 is Django's rendering of the template that uses the tag.
     warn_deprecated(
         "{% paginator %} (paginator_tags)",
         'a django-tables2 table with template_name = "rapidsms/table.html"',
-        stacklevel=1,
     )
     param = f"{prefix}page"
     request = context.get("request")
