@@ -11,16 +11,16 @@ URLs face the internet, so wrap the project's application::
     from rapidsms.wsgi import refuse_unreadable_requests
 
     application = refuse_unreadable_requests(get_wsgi_application())
+
+Without the wrapper, :mod:`rapidsms.middleware` protects a project that
+imports it (its middleware, the inbound app or the inbound views do).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
-
-_CHARSET = re.compile(r";\s*charset\s*=\s*\"?([^\";]*)", re.IGNORECASE)
 
 
 def refuse_unreadable_requests(application: Callable[..., Iterable[bytes]]) -> Callable[..., Any]:
@@ -42,33 +42,7 @@ def refuse_unreadable_requests(application: Callable[..., Iterable[bytes]]) -> C
 
 def unreadable_reason(environ: dict[str, Any]) -> str | None:
     """Return why Django could not build a request from ``environ``, or None."""
-    match = _CHARSET.search(environ.get("CONTENT_TYPE", ""))
-    if match is None:
-        return None  # without a charset Django parses lazily and handles errors itself
-    charset = match.group(1).strip()
-    try:
-        "a".encode(charset)
-    except LookupError:
-        # An unknown charset is ignored by Django; a known non-text one is not.
-        if _is_known_codec(charset):
-            return f"The charset {charset[:40]!r} is not a text encoding."
-        return None
-    except (ValueError, TypeError):
-        return "The charset of the Content-Type header cannot be read."
-    from django.http import QueryDict
+    from rapidsms.middleware import request_problem
 
-    try:
-        QueryDict(environ.get("QUERY_STRING", ""), encoding=charset)
-    except Exception:  # noqa: BLE001 - whatever Django would raise, the sender caused it
-        return "The query string cannot be read (too many fields or a bad encoding)."
-    return None
-
-
-def _is_known_codec(name: str) -> bool:
-    import codecs
-
-    try:
-        codecs.lookup(name)
-    except (LookupError, ValueError, TypeError):
-        return False
-    return True
+    query = str(environ.get("QUERY_STRING", "")).encode("iso-8859-1", "replace")
+    return request_problem(str(environ.get("CONTENT_TYPE", "")), query)

@@ -10,6 +10,10 @@ themselves (their names do not start with ``Test``).
 ``MalformedInputSuite``
     missing fields, garbage bodies, wrong methods, oversized bodies,
     impossible numbers; de-duplication of gateway retries.
+``FaultSuite``
+    a fault of ours (a bug in parsing, the id claim, ``receive()``, storing
+    a delivery report) is 500, a service down is 503 with ``Retry-After``;
+    the traceback is logged, nothing is lost, the retry is routed once.
 ``ContractSuite``
     outgoing: one ``send()`` per backend per message, every identity
     reached once, partial failure, 4xx/5xx/429, timeouts, connection errors,
@@ -28,6 +32,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from django.db import InterfaceError, OperationalError
 from django.test import Client
 from django.urls import reverse
 
@@ -303,15 +308,159 @@ class MalformedInputSuite(InboundSuite):
         def flaky(router: Any, msg: Any) -> None:
             calls.append(msg.text)
             if len(calls) == 1:
-                raise RuntimeError("database went away")
+                raise OperationalError("database went away")
             original(router, msg)
 
         monkeypatch.setattr(type(self.router), "receive_incoming", flaky)
         first = self.call(self.inbound_request(text="ping", external_id="flaky-1"))
         assert first.status_code == 503
+        assert first["Retry-After"] == "30"
         again = self.call(self.inbound_request(text="ping", external_id="flaky-1"))
         assert again.status_code == 200
         assert calls == ["ping", "ping"]
+
+
+def view_class(view: Any) -> Any:
+    """Return a backend's ``inbound_view`` or ``status_view`` as a class."""
+    from django.utils.module_loading import import_string
+
+    return import_string(view) if isinstance(view, str) else view
+
+
+#: Exceptions a bug of ours raises: the request is not the sender's fault.
+BUGS = [KeyError("missing"), AttributeError("no such attribute"), RuntimeError("bug")]
+
+
+class FaultSuite(InboundSuite):
+    """A fault of ours is 500 (503 when a service is down), logged, and loses nothing.
+
+    Each test makes one step raise while a well-formed request is handled:
+    the gateway's parsing (its ``parse_message``, or its form), the claim of
+    the gateway's message id, ``receive()``, and for delivery reports the
+    parsing and the storing. The answer must be a 5xx with a JSON error, the
+    traceback must be logged, nothing may be routed or stored, and the same
+    request sent again once the fault is gone must be routed exactly once.
+    """
+
+    def parse_targets(self) -> list[tuple[Any, str]]:
+        """Return ``(class, method)`` pairs that read a message out of a request."""
+        from rapidsms.backends.http.views import BaseHttpBackendView
+
+        view = view_class(type(self.backend).inbound_view)
+        if issubclass(view, BaseHttpBackendView):
+            return [(view, "get_form"), (view.form_class, "get_incoming_data")]
+        return [(view, "parse_message")]
+
+    def intake_targets(self) -> list[tuple[Any, str]]:
+        """Return ``(object, attribute)`` pairs that claim or hand over a message."""
+        import rapidsms.router
+        from rapidsms.backends.inbound import dedupe
+
+        return [(dedupe, "claim"), (rapidsms.router, "receive")]
+
+    def assert_fault(self, response: Any, caplog: Any, status: int = 500) -> None:
+        assert response.status_code == status, response.content
+        assert response.json()["error"]
+        if status == 503:
+            assert response["Retry-After"] == "30"
+        logged = [record for record in caplog.records
+                  if record.name.startswith("rapidsms") and record.levelno >= logging.ERROR]
+        assert any(record.exc_info for record in logged), "no traceback was logged"
+        assert self.routed() == []
+
+    def inject(self, monkeypatch: Any, owner: Any, name: str, error: BaseException) -> None:
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            raise error
+
+        monkeypatch.setattr(owner, name, fail)
+
+    def assert_retry_is_routed_once(self, monkeypatch: Any, external_id: str) -> None:
+        monkeypatch.undo()
+        request = self.inbound_request(text="ping", external_id=external_id)
+        assert self.call(request).status_code == 200
+        if self.has_external_id:
+            assert self.call(request).status_code == 200  # a duplicate now
+        assert self.routed() == [("+15550000001", "ping")]
+
+    @pytest.mark.parametrize("error", BUGS, ids=lambda error: type(error).__name__)
+    def test_a_bug_in_parsing_is_500_and_the_retry_is_routed(
+        self, monkeypatch: Any, caplog: Any, error: BaseException
+    ) -> None:
+        for index, (owner, name) in enumerate(self.parse_targets()):
+            caplog.clear()
+            with monkeypatch.context() as patch:
+                self.inject(patch, owner, name, error)
+                response = self.call(self.inbound_request(external_id=f"parse-{index}"))
+                self.assert_fault(response, caplog)
+            assert not Connection.objects.exists()
+        self.assert_retry_is_routed_once(monkeypatch, "parse-0")
+
+    @pytest.mark.parametrize("error", BUGS, ids=lambda error: type(error).__name__)
+    def test_a_bug_at_intake_is_500_and_the_retry_is_routed(
+        self, monkeypatch: Any, caplog: Any, error: BaseException
+    ) -> None:
+        for owner, name in self.intake_targets():
+            if name == "claim" and not self.has_external_id:
+                continue
+            caplog.clear()
+            with monkeypatch.context() as patch:
+                self.inject(patch, owner, name, error)
+                response = self.call(self.inbound_request(external_id="intake-1"))
+                self.assert_fault(response, caplog)
+            assert not ReceivedMessage.objects.exists()
+        self.assert_retry_is_routed_once(monkeypatch, "intake-1")
+
+    @pytest.mark.parametrize("error", [
+        OperationalError("could not connect to server"),
+        InterfaceError("connection already closed"),
+        ConnectionRefusedError(111, "Connection refused"),
+    ], ids=lambda error: type(error).__name__)
+    def test_a_service_down_at_intake_is_503_with_retry_after(
+        self, monkeypatch: Any, caplog: Any, error: BaseException
+    ) -> None:
+        for owner, name in self.intake_targets():
+            if name == "claim" and not self.has_external_id:
+                continue
+            caplog.clear()
+            with monkeypatch.context() as patch:
+                self.inject(patch, owner, name, error)
+                response = self.call(self.inbound_request(external_id="down-1"))
+                self.assert_fault(response, caplog, status=503)
+        self.assert_retry_is_routed_once(monkeypatch, "down-1")
+
+    def test_a_broker_down_at_intake_is_503_with_retry_after(
+        self, monkeypatch: Any, caplog: Any
+    ) -> None:
+        broker = pytest.importorskip("kombu.exceptions")
+        import rapidsms.router
+
+        self.inject(monkeypatch, rapidsms.router, "receive",
+                    broker.OperationalError("Error 111 connecting to 127.0.0.1:6379"))
+        self.assert_fault(self.call(self.inbound_request()), caplog, status=503)
+
+    @pytest.mark.parametrize("error", BUGS, ids=lambda error: type(error).__name__)
+    def test_a_bug_with_a_delivery_report_is_500_and_nothing_is_stored(
+        self, monkeypatch: Any, caplog: Any, error: BaseException
+    ) -> None:
+        status_view = getattr(type(self.backend), "status_view", None)
+        if status_view is None:
+            pytest.skip("this gateway has no delivery reports")
+        import rapidsms.backends.inbound.views as inbound_views
+
+        for owner, name in [(view_class(status_view), "parse_report"),
+                            (inbound_views, "record_delivery_report")]:
+            caplog.clear()
+            with monkeypatch.context() as patch:
+                self.inject(patch, owner, name, error)
+                response = self.call(self.status_request(), url_name="status")
+                self.assert_fault(response, caplog)
+            assert not DeliveryReport.objects.exists()
+        assert self.call(self.status_request(), url_name="status").status_code == 200
+        assert DeliveryReport.objects.count() == 1
+
+    def status_request(self) -> GatewayRequest:
+        """Return a delivery report as the gateway posts it (gateways with reports)."""
+        raise NotImplementedError
 
 
 class ContractSuite(GatewaySuite):

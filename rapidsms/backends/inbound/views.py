@@ -19,8 +19,11 @@ Every request goes through the same steps, in this order:
 6. :meth:`GatewayView.success_response` answers the gateway.
 
 Nothing a sender puts in a request produces a 500: a request that cannot be
-read is 400 (413 when too large), and a failure of ours while routing (the
-database is down) is 503, so that the gateway tries again later.
+read is 400 (413 when its body is larger than allowed, whatever its content
+type). A fault of ours is never blamed on the sender: when a dependency is
+down (the database, the broker) the answer is 503 with ``Retry-After``, and
+any other exception is logged with its traceback and answered 500; either
+way the gateway sends the request again later and nothing is lost.
 
 A gateway's views subclass :class:`InboundView` and :class:`StatusView`::
 
@@ -47,9 +50,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import BadRequest as DjangoBadRequest
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.db import DatabaseError, transaction
+from django.db import Error as AnyDatabaseError  # DatabaseError, InterfaceError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.views import View
@@ -59,9 +64,10 @@ from rapidsms.backends.http_base import DEFAULT_DEDUPE_WINDOW
 from rapidsms.backends.inbound import dedupe, tables_installed
 from rapidsms.backends.inbound.models import DeliveryReport
 from rapidsms.backends.inbound.reports import record_delivery_report
-from rapidsms.backends.inbound.security import request_has_secret
+from rapidsms.backends.inbound.security import TOKEN_PARAM, TooManyTokens, request_has_secret
 from rapidsms.backends.phone_numbers import InvalidIdentity, normalize_identity
 from rapidsms.backends.status import Status
+from rapidsms.middleware import unreadable_request
 
 logger = logging.getLogger("rapidsms.backends.inbound")
 
@@ -110,6 +116,15 @@ class PayloadTooLarge(InboundError):
     """The body is larger than Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (413)."""
 
     status_code = 413
+
+
+class ServerError(InboundError):
+    """A fault of ours, not of the request: logged with its traceback (500).
+
+    The gateway sends the request again later; nothing it sent is lost.
+    """
+
+    status_code = 500
 
 
 class Unavailable(InboundError):
@@ -165,6 +180,10 @@ class GatewayView(View):
     #: instead of answering 404. System check ``rapidsms.backends.W003``
     #: reports every such URL.
     serves_unconfigured_backend = False
+    #: Largest body accepted, in bytes, whatever its content type; None
+    #: means Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE``. Larger bodies get 413
+    #: before they are read.
+    max_body_size: int | None = None
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Any:
@@ -177,8 +196,12 @@ class GatewayView(View):
         if request.method is None or request.method.lower() not in self.http_method_names:
             return self.http_method_not_allowed(request, *args, **kwargs)
         try:
+            reason = unreadable_request(request)
+            if reason is not None:
+                raise BadRequest(reason)
             self.backend = self.get_backend()
             self.authenticate(request)
+            self.check_body_size(request)
             return self.handle(request)
         except InboundError as exc:
             return self.refuse(request, exc)
@@ -188,14 +211,53 @@ class GatewayView(View):
         # charset than UTF-8, a multipart body without a valid boundary.
         except (SuspiciousOperation, DjangoBadRequest, MultiPartParserError) as exc:
             return self.refuse(request, BadRequest(f"The request was refused: {exc}"))
-        except DatabaseError:
-            logger.exception("Backend %s: database error while handling a request.",
-                             self.backend_name)
-            return Unavailable("Temporarily unable to accept the request.").as_response()
-        except Exception:
-            # A request we failed to read: the sender's input, so a 400, not a 500.
-            logger.exception("Backend %s: a request could not be read.", self.backend_name)
-            return BadRequest("The request could not be read.").as_response()
+        except UnicodeEncodeError:
+            # Encoding is something we do to text we hold: a fault of ours.
+            return self.fail(request, ServerError("The request could not be handled."))
+        except UnicodeError as exc:
+            # Decoding the sender's bytes failed (UnicodeDecodeError, or the
+            # plain UnicodeError of codecs such as idna).
+            return self.refuse(request, BadRequest(f"The request cannot be decoded: {exc}"))
+        except Exception as exc:
+            if is_dependency_error(exc):
+                return self.fail(request, Unavailable(
+                    "Temporarily unable to accept the request; send it again later."))
+            return self.fail(request, ServerError(
+                "The request could not be handled because of an error of ours; "
+                "send it again later."))
+
+    def check_body_size(self, request: HttpRequest) -> None:
+        """Raise :class:`PayloadTooLarge` for a body larger than the limit, before it is read.
+
+        The limit is :attr:`max_body_size`, else Django's
+        ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (None: no limit). It applies to
+        every content type: Django itself enforces its limit only on some
+        (not on the files of a multipart form, nor on a body it does not
+        parse).
+        """
+        limit = self.max_body_size
+        if limit is None:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is None:
+            return
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            raise BadRequest("The Content-Length header is not a number.") from None
+        if length > limit:
+            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+
+    def fail(self, request: HttpRequest, error: InboundError) -> HttpResponse:
+        """Log a fault of ours (with the traceback being handled) and return its JSON answer.
+
+        Called from an ``except`` block. The log names the backend, the
+        method and the path, never the query string (it may hold the token).
+        """
+        logger.exception(
+            "Backend %s: a %s request to %s failed with %s: %s",
+            self.backend_name, request.method, request.path, error.status_code, error.message,
+        )
+        return error.as_response()
 
     def get_backend(self) -> Any:
         """Return the router's backend object for :attr:`backend_name`.
@@ -223,17 +285,35 @@ class GatewayView(View):
         """Raise :class:`Forbidden` unless the request proves it comes from the gateway.
 
         Runs before anything reads the body. When the backend has
-        ``inbound_secrets``, one must be in the request; when
+        ``inbound_secrets``, one must be in the request (and only one:
+        several different tokens are refused with :class:`BadRequest`); when
         :meth:`verify_signature` returns False, the request is refused too.
         """
         secrets = self.get_inbound_secrets()
-        if secrets and not request_has_secret(request, secrets):
-            raise Forbidden(
-                "Missing or wrong token: send one of the backend's inbound_secrets in the "
-                "X-RapidSMS-Token header or the token query parameter."
-            )
+        if secrets:
+            try:
+                valid = request_has_secret(request, secrets, self.extra_tokens(request))
+            except TooManyTokens:
+                raise BadRequest("The request carries several different tokens; send one.",
+                                 field=TOKEN_PARAM) from None
+            if not valid:
+                raise Forbidden(self.missing_token_message)
         if self.verify_signature(request) is False:
             raise Forbidden("Missing or wrong signature.")
+
+    #: What a request without a valid token is told.
+    missing_token_message = (
+        "Missing or wrong token: send one of the backend's inbound_secrets in the "
+        "X-RapidSMS-Token header or the token query parameter."
+    )
+
+    def extra_tokens(self, request: HttpRequest) -> list[str | None]:
+        """Return the tokens a gateway sends its own way, besides the header and the query.
+
+        Called by :meth:`authenticate`; none by default (Vumi's view returns
+        the HTTP Basic password). A request may carry only one token in all.
+        """
+        return []
 
     def verify_signature(self, request: HttpRequest) -> bool | None:
         """Return whether the gateway's own signature of the request is valid.
@@ -399,8 +479,9 @@ class InboundView(GatewayView):
     def route(self, message: GatewayMessage) -> bool:
         """Pass ``message`` to the router; return False for a duplicate left unrouted.
 
-        Raise :class:`Unavailable` (503, the gateway retries) when routing
-        fails; the claim on the message's id is released first.
+        When routing fails, the claim on the message's id is released and
+        the exception raised again: the gateway is answered 503 or 500 and
+        its retry is routed.
         """
         from rapidsms.router import get_router
 
@@ -414,21 +495,19 @@ class InboundView(GatewayView):
                 return False
         try:
             self.pass_to_router(message)
-        except Exception as exc:
-            logger.exception("Backend %s: message %s could not be routed.",
-                             self.backend.name, message.external_id or "(no id)")
+        except Exception:
+            # Answered 503 or 500 by dispatch(), which logs the traceback.
             if claimed_at is not None:
                 try:
                     dedupe.release(self.backend.name, message.external_id, claimed_at)
-                except DatabaseError:
+                except AnyDatabaseError:
                     logger.exception("Backend %s: could not release the claim on %s.",
                                      self.backend.name, message.external_id)
-            raise Unavailable("The message could not be routed now; send it again later.") \
-                from exc
+            raise
         if claimed_at is not None:
             try:
                 dedupe.mark_routed(self.backend.name, message.external_id, claimed_at)
-            except DatabaseError:
+            except AnyDatabaseError:
                 # Routed, but not marked: a late retry may route it again.
                 logger.exception("Backend %s: could not mark %s as routed.",
                                  self.backend.name, message.external_id)
@@ -454,15 +533,12 @@ class InboundView(GatewayView):
                 self.pass_to_router(message)
         except Unavailable:
             raise
-        except Exception as exc:
+        except Exception:
             if stored:
                 logger.exception("Backend %s: message %s was stored, then failed.",
                                  self.backend.name, message.external_id)
                 return True
-            logger.exception("Backend %s: message %s could not be stored.",
-                             self.backend.name, message.external_id)
-            raise Unavailable("The message could not be routed now; send it again later.") \
-                from exc
+            raise  # nothing was stored: dispatch() answers 503 or 500
         return True
 
     def claim_id(self, message: GatewayMessage, window: int, routed: bool = False) -> Any:
@@ -547,6 +623,25 @@ class StatusView(GatewayView):
             raise BadRequest("A field contains a value that cannot be stored "
                              "(NUL, an unpaired surrogate, NaN or Infinity).")
         return report
+
+
+def is_dependency_error(exc: BaseException) -> bool:
+    """Return True when ``exc`` (or an error it was raised from) says a service is down.
+
+    The services are the database and Celery's broker; a connection or a
+    timeout that failed counts too. Such a request is answered 503 with
+    ``Retry-After``; any other exception is a fault of ours (500).
+    """
+    try:
+        from kombu.exceptions import OperationalError as BrokerError
+    except ImportError:  # Celery is an extra
+        BrokerError = AnyDatabaseError  # noqa: N806
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, AnyDatabaseError | ConnectionError | TimeoutError | BrokerError):
+            return True
+        seen = seen.__cause__
+    return False
 
 
 @functools.cache

@@ -29,11 +29,9 @@ from django.http import HttpRequest, HttpResponse
 from rapidsms.backends.http.forms import BaseHttpForm
 from rapidsms.backends.http.views import BaseHttpBackendView
 from rapidsms.backends.inbound.models import DeliveryReport
-from rapidsms.backends.inbound.security import request_has_secret, secret_matches
 from rapidsms.backends.inbound.views import (
     MAX_FIELD_LENGTH,
     BadRequest,
-    Forbidden,
     StatusView,
 )
 from rapidsms.backends.status import Status
@@ -55,16 +53,13 @@ DELIVERY_STATUSES = {
 class VumiAuthentication:
     """Accept an inbound secret as the password of HTTP Basic auth too."""
 
-    def authenticate(self, request: HttpRequest) -> None:
-        secrets = self.get_inbound_secrets()  # type: ignore[attr-defined]
-        if secrets and not (request_has_secret(request, secrets)
-                            or secret_matches(basic_auth_password(request) or "", secrets)):
-            raise Forbidden(
-                "Missing or wrong token: send one of the backend's inbound_secrets in the token "
-                "query parameter, the X-RapidSMS-Token header, or as the HTTP Basic password."
-            )
-        if self.verify_signature(request) is False:  # type: ignore[attr-defined]
-            raise Forbidden("Missing or wrong signature.")
+    missing_token_message = (
+        "Missing or wrong token: send one of the backend's inbound_secrets in the token "
+        "query parameter, the X-RapidSMS-Token header, or as the HTTP Basic password."
+    )
+
+    def extra_tokens(self, request: HttpRequest) -> list[str | None]:
+        return [basic_auth_password(request)]
 
 
 class VumiEventView(VumiAuthentication, StatusView):
