@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.core.signals import setting_changed
@@ -20,6 +22,18 @@ incoming_processed = Signal()
 #: message can write the whole batch here at once.
 incoming_batch_processed = Signal()
 
+#: Asked just before a message accepted for sending earlier is handed to a
+#: gateway: by a worker of the durable router on every attempt (the first,
+#: each retry, a resend after a crash, an operator's "retry failed") and by
+#: an outbox that sends later (RapidPro). The outgoing phase decided who gets
+#: the message when it was written; this asks again at the moment it goes.
+#: Keyword arguments: ``backend`` (its name), ``identities`` (a list),
+#: ``answers`` (the identities the message replies to: they wrote to us) and
+#: ``written`` (when the message was accepted for sending, or ``None`` when
+#: the caller passes ``answers`` exactly). Call it with
+#: :func:`vetoed_recipients`.
+send_veto = Signal()
+
 #: Settings the router is built from: a change rebuilds it.
 ROUTER_SETTINGS = frozenset(
     {"RAPIDSMS_ROUTER", "INSTALLED_BACKENDS", "INSTALLED_APPS", "RAPIDSMS_HANDLERS"}
@@ -33,3 +47,41 @@ def reset_router_on_setting_change(setting: str, **kwargs: Any) -> None:
         from rapidsms.router.api import reset_router
 
         reset_router()
+
+
+def vetoed_recipients(
+    sender: Any,
+    backend: str,
+    identities: Sequence[str],
+    answers: Collection[str] = (),
+    written: datetime | None = None,
+) -> dict[str, str]:
+    """Return ``{identity: reason}`` for the identities that must not get the message now.
+
+    Ask every receiver of :data:`send_veto`. A receiver returns the same kind
+    of dict (or ``None``) for the identities it vetoes; the first reason
+    given for an identity is kept. An exception in a receiver propagates:
+    the caller must then hold the message back, not send it unchecked.
+
+    A receiver is written like this (the opt-out app's)::
+
+        @receiver(send_veto)
+        def skip_opted_out(sender, backend, identities, answers, written, **kwargs):
+            return {identity: "opted out" for identity in identities
+                    if identity not in answers and has_opted_out(backend, identity)}
+    """
+    if not identities or not send_veto.has_listeners():
+        return {}
+    wanted = set(identities)
+    vetoed: dict[str, str] = {}
+    for _receiver, reasons in send_veto.send(
+        sender,
+        backend=backend,
+        identities=list(identities),
+        answers=frozenset(answers),
+        written=written,
+    ):
+        for identity, reason in (reasons or {}).items():
+            if identity in wanted:
+                vetoed.setdefault(identity, str(reason))
+    return vetoed

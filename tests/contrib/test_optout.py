@@ -17,6 +17,7 @@ from rapidsms.contrib.optout.models import (
 )
 from rapidsms.models import Contact
 from rapidsms.tests.harness import RapidTest, TestScript
+from tests.rapidpro.conftest import install_backend, received, sandbox  # noqa: F401 (fixtures used below)
 
 APPS = [
     "rapidsms.contrib.messagelog",
@@ -269,3 +270,80 @@ def test_app_order_checks():
     ]
     with override_settings(INSTALLED_APPS=wrong):
         assert ids(check_app_order()) == ["optout.W001", "optout.W002"]
+
+
+# At send time: the send_veto hook ------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_send_time_veto_spares_replies_and_older_opt_outs():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rapidsms.router import lookup_connections
+    from rapidsms.signals import vetoed_recipients
+
+    a, b, c = lookup_connections("mock", ["a", "b", "c"])
+    before = timezone.now() - timedelta(seconds=1)
+    opt_out(a)
+    opt_out(b)
+
+    def ask(**kwargs):
+        return vetoed_recipients(None, backend="mock", identities=["a", "b", "c"], **kwargs)
+
+    assert ask() == {"a": "opted out", "b": "opted out"}
+    assert ask(answers={"a"}) == {"b": "opted out"}  # a reply to a's own message goes
+    assert ask(written=before) == {"a": "opted out", "b": "opted out"}
+    # Written after the opt-outs: the outgoing phase already let it through.
+    assert ask(written=timezone.now() + timedelta(seconds=1)) == {}
+    assert vetoed_recipients(None, backend="other", identities=["a"]) == {}
+
+
+@pytest.fixture
+def rapidpro(request, db):
+    """A RapidPro backend on the sandbox, two numbers and their connections."""
+    from tests.rapidpro.conftest import urns
+
+    gateway = request.getfixturevalue("sandbox")
+    backend = request.getfixturevalue("install_backend")()
+    numbers = urns(2)
+    connections = {c.identity: c for c in lookup("rapidpro", numbers)}
+    return backend, gateway, numbers, connections
+
+
+def lookup(backend, identities):
+    from rapidsms.router import lookup_connections
+
+    return lookup_connections(backend, identities)
+
+
+def test_the_rapidpro_outbox_checks_opt_outs_when_it_finally_sends(rapidpro):
+    from rapidsms.backends.inbound.models import DeliveryReport
+    from rapidsms.backends.rapidpro.models import OutboxEntry
+
+    backend, gateway, (stopper, other), connections = rapidpro
+    gateway.fail_next(503, count=4, endpoint="broadcasts")  # RapidPro is down for a while
+    backend.send("m1", "news", [stopper, other], {})
+    assert set(OutboxEntry.objects.values_list("status", flat=True)) == {OutboxEntry.PENDING}
+
+    opt_out(connections[stopper], keyword="STOP")  # the STOP arrives meanwhile
+    backend.flush()
+
+    assert gateway.received_urns() == [other]
+    entry = OutboxEntry.objects.get(identity=stopper)
+    assert (entry.status, entry.error) == (OutboxEntry.FAILED, "cancelled: opted out")
+    report = DeliveryReport.objects.get(identity=stopper)
+    assert report.status == "failed" and "opted out" in report.error
+
+
+def test_the_rapidpro_outbox_still_sends_what_was_written_after_the_opt_out(rapidpro):
+    backend, gateway, (person, _), connections = rapidpro
+    opt_out(connections[person], keyword="STOP")
+    gateway.fail_next(503, count=4, endpoint="broadcasts")
+    # The STOP confirmation: the outgoing phase let it through as a reply.
+    backend.send("m2", "You have been unsubscribed", [person], {"in_response_to": "m1"})
+    backend.flush()
+
+    assert gateway.received_urns() == [person]
+

@@ -163,7 +163,7 @@ def test_a_dead_workers_claim_loses_only_the_message_it_was_sending(
     recover(store_router)
 
     rows = {t.pk: t for t in Transmission.objects.filter(direction="O")}
-    assert rows[ids[0]].status == Status.FAILED
+    assert rows[ids[0]].status == Status.UNKNOWN
     assert rows[ids[0]].last_error == UNKNOWN_OUTCOME
     assert [rows[pk].status for pk in ids[1:]] == [Status.SENT, Status.SENT]
     assert all(rows[pk].events.filter(detail=NOT_TRIED).exists() for pk in ids[1:])

@@ -322,7 +322,7 @@ def test_a_send_left_unfinished_by_a_dead_worker_is_never_sent_again(
     assert recover(store_router)["stale_sends"] == 1
 
     transmission.refresh_from_db()
-    assert transmission.status == Status.FAILED
+    assert transmission.status == Status.UNKNOWN
     assert transmission.last_error.startswith("outcome unknown")
     assert mock_backend.sent == []
 

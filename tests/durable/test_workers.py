@@ -86,7 +86,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_sends_nothing_twice(pipeline)
     counts = pipeline.sink.counts()
     assert max(counts.values()) == 1, "a message was sent twice"
     sent = Transmission.objects.filter(direction="O", status=Status.SENT)
-    unknown = Transmission.objects.filter(direction="O", status=Status.FAILED)
+    unknown = Transmission.objects.filter(direction="O", status=Status.UNKNOWN)
     assert sent.count() + unknown.count() == count
     for transmission in sent:
         assert counts[(str(transmission.message_id), transmission.identity)] == 1

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import models
@@ -100,5 +101,30 @@ def opted_out_ids(connection_ids: Iterable[Any]) -> set[Any]:
             Connection.objects.filter(pk__in=chunk)
             .filter(Q(opt_out__isnull=False) | Q(contact__opt_out__isnull=False))
             .values_list("pk", flat=True)
+        )
+    return found
+
+
+def opted_out_identities(
+    backend_name: str, identities: Sequence[str], since: datetime | None = None
+) -> set[str]:
+    """Return the identities, among ``identities`` on ``backend_name``, that opted out.
+
+    ``since`` counts only opt-outs made at or after that time. An identity
+    with no connection never opted out. Reads at most one query per 500.
+    """
+    own = Q(opt_out__isnull=False)
+    by_contact = Q(contact__opt_out__isnull=False)
+    if since is not None:
+        own = Q(opt_out__created_on__gte=since)
+        by_contact = Q(contact__opt_out__created_on__gte=since)
+    wanted = sorted(set(identities))
+    found: set[str] = set()
+    for start in range(0, len(wanted), _QUERY_CHUNK):
+        chunk = wanted[start : start + _QUERY_CHUNK]
+        found.update(
+            Connection.objects.filter(backend__name=backend_name, identity__in=chunk)
+            .filter(own | by_contact)
+            .values_list("identity", flat=True)
         )
     return found

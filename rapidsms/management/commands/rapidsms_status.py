@@ -64,6 +64,9 @@ class Command(BaseCommand):
                     for row in rows
                 ],
                 "queues": all_queues(),
+                "unknown_outcome": sum(
+                    row["count"] for row in rows if row["status"] == "unknown"
+                ),
             }
             if recovered is not None:
                 data["recovered"] = recovered
@@ -85,4 +88,11 @@ class Command(BaseCommand):
                 )
             total = sum(row["count"] for row in rows)
             self.stdout.write(f"{'total':<44} {total:>8}")
+        unknown = sum(row["count"] for row in rows if row["status"] == "unknown")
+        if unknown:
+            self.stdout.write(
+                f"{unknown} outgoing message(s) have an unknown outcome: their worker stopped "
+                "while the gateway had them. A delivery report settles them; resend those that "
+                "did not arrive from the messages page or the admin."
+            )
         self.stdout.write("Worker queues: " + ",".join(all_queues()))

@@ -67,6 +67,17 @@ class TransmissionAdmin(admin.ModelAdmin):
     list_select_related = ["message"]
     raw_id_fields = ["message", "connection"]
     readonly_fields = ["claim_token", "claimed_at", "dispatched_at", "date", "updated"]
-    actions = [retry_failed]
+    actions = [retry_failed, resend_unknown]
     inlines = [EventInline]
     ordering = ["-date", "-pk"]
+@admin.action(description="Resend the selected transmissions whose outcome is unknown")
+def resend_unknown(modeladmin: Any, request: HttpRequest, queryset: QuerySet) -> None:
+    from rapidsms.router.db.router import store_router
+    from rapidsms.router.db.store import resend_unknown as requeue
+
+    router = store_router()
+    ids = requeue(queryset, note=f"resent by {request.user} (admin); it may arrive twice")
+    router.dispatch_transmissions(ids)
+    modeladmin.message_user(request, f"{len(ids)} transmission(s) queued again.", messages.SUCCESS)
+
+

@@ -2,6 +2,7 @@
 
 * ``rapidsms.db.E001`` the durable router is configured but Celery is not installed.
 * ``rapidsms.db.E002`` a backend's ``router.rate`` or ``router.rate_unit`` is invalid.
+* ``rapidsms.db.E003`` a backend's ``router.in_doubt`` is neither ``"hold"`` nor ``"resend"``.
 * ``rapidsms.db.W001`` RabbitMQ queues are declared without priorities, so
   replies are not sent before bulk messages.
 """
@@ -61,6 +62,7 @@ def check_store(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMess
                 hint="Write for example 'router.rate': 10 (per second, all workers together).",
                 id="rapidsms.db.E002",
             ))
+        messages += check_in_doubt(name, options)
     broker = str(getattr(settings, "CELERY_BROKER_URL", "") or "")
     eager = getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
     if (
@@ -76,3 +78,18 @@ def check_store(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMess
             id="rapidsms.db.W001",
         ))
     return messages
+
+
+def check_in_doubt(name: str, options: dict[str, Any]) -> list[checks.CheckMessage]:
+    """Return an error when backend ``name``'s ``router.in_doubt`` is not a known choice."""
+    from rapidsms.router.db.recovery import IN_DOUBT_CHOICES
+
+    if "router.in_doubt" not in options or options["router.in_doubt"] in IN_DOUBT_CHOICES:
+        return []
+    return [checks.Error(
+        f"Backend {name!r} has 'router.in_doubt': {options['router.in_doubt']!r}; it must be "
+        "'hold' or 'resend'. Until it is fixed, messages in doubt are held.",
+        hint="Write 'router.in_doubt': 'hold' (keep them for staff) or 'resend' (only where the "
+        "gateway drops duplicates or a duplicate is harmless).",
+        id="rapidsms.db.E003",
+    )]

@@ -66,7 +66,7 @@ class Message(models.Model):
         statuses = set(self.transmissions.values_list("status", flat=True))
         if not statuses:
             return ""
-        for status in (Status.ERRORED, Status.FAILED, Status.RETRY):
+        for status in (Status.ERRORED, Status.FAILED, Status.UNKNOWN, Status.RETRY):
             if status in statuses:
                 return status
         ordered = [
@@ -77,6 +77,7 @@ class Message(models.Model):
             Status.SENT,
             Status.HANDLED,
             Status.DELIVERED,
+            Status.CANCELLED,
         ]
         return next(status for status in ordered if status in statuses)
 

@@ -5,11 +5,12 @@ under Celery beat, or ``manage.py rapidsms_status --recover``). It:
 
 1. resolves transmissions that stayed "sending" longer than
    ``RAPIDSMS_SEND_LEASE``: their worker died. The one message it was
-   sending is marked failed with an unknown outcome (the gateway may or may
-   not have it, and sending it again could send it twice); the messages of
-   its claim it had not tried yet are queued again. A backend whose gateway
-   drops duplicates itself may set ``"router.resend_unconfirmed": True``;
-   the message in doubt is then retried too;
+   sending is in doubt: the gateway may or may not have it. What becomes of
+   it is the backend's choice (:func:`in_doubt_policy`): ``"hold"`` (the
+   default) marks it "unknown", which a delivery report settles and staff
+   may resend; ``"resend"`` sends it again, for a gateway where a duplicate
+   is harmless. The messages of its claim it had not tried yet are queued
+   again;
 2. wakes the workers for incoming messages that were queued more than
    ``RAPIDSMS_REDISPATCH_AFTER`` ago and not finished, or whose worker
    died while routing them (see :mod:`rapidsms.router.db.inbox`);
@@ -39,13 +40,19 @@ logger = logging.getLogger("rapidsms.router.db")
 #: At most this many rows of each kind are handled per run; the next run goes on.
 BATCH_LIMIT = 5000
 
-RESENT = "claim expired; sending again (router.resend_unconfirmed)"
+RESENT = "outcome unknown: the worker stopped while sending; sending again (router.in_doubt)"
 NOT_TRIED = "claimed by a worker that stopped before trying it; queued again"
 
 UNKNOWN_OUTCOME = (
-    "outcome unknown: the worker stopped while sending; not sent again automatically "
-    "so that nobody gets it twice (retry it from the messages page if it did not arrive)"
+    "outcome unknown: the worker stopped while the gateway had the message; not sent again "
+    "automatically so that nobody gets it twice (a delivery report settles it; resend it from "
+    "the messages page if it did not arrive)"
 )
+
+#: What to do with a message in doubt (the backend option ``router.in_doubt``).
+HOLD = "hold"
+RESEND = "resend"
+IN_DOUBT_CHOICES = (HOLD, RESEND)
 
 
 def recover(router: Any = None) -> dict[str, int]:
@@ -87,17 +94,17 @@ def expire_stale_sends(router: Any, now: Any) -> int:
         if message_id != in_flight[token]:
             status = Status.RETRY if attempts else Status.QUEUED
             detail = NOT_TRIED
-        elif resends_unconfirmed(router, backend_name):
+        elif in_doubt_policy(router.backends.get(backend_name)) == RESEND:
             status, detail = Status.RETRY, RESENT
         else:
-            status, detail = Status.FAILED, UNKNOWN_OUTCOME
+            status, detail = Status.UNKNOWN, UNKNOWN_OUTCOME
         with transaction.atomic():
             changed = Transmission.objects.filter(
                 pk=pk, status=Status.SENDING, claim_token=token
             ).update(
                 status=status,
                 last_error=detail,
-                next_attempt_at=None if status == Status.FAILED else now,
+                next_attempt_at=None if status == Status.UNKNOWN else now,
                 dispatched_at=None,
                 updated=now,
             )
@@ -106,7 +113,7 @@ def expire_stale_sends(router: Any, now: Any) -> int:
                     transmission_id=pk, status=status, detail=detail, date=now
                 )
                 handled += 1
-                unknown += status == Status.FAILED
+                unknown += status == Status.UNKNOWN
     if handled:
         logger.warning(
             "%s transmission(s) were left 'sending' by a lost worker: %s with an unknown "
@@ -115,10 +122,24 @@ def expire_stale_sends(router: Any, now: Any) -> int:
     return handled
 
 
-def resends_unconfirmed(router: Any, backend_name: str) -> bool:
-    """Return True when ``backend_name``'s gateway drops duplicates, so sending again is safe."""
-    backend = router.backends.get(backend_name)
-    return bool((getattr(backend, "_config", None) or {}).get("router.resend_unconfirmed"))
+def in_doubt_policy(backend: Any) -> str:
+    """Return what to do with ``backend``'s message in doubt: ``"hold"`` or ``"resend"``.
+
+    The backend option ``"router.in_doubt"`` decides; else the backend
+    class's ``in_doubt`` attribute (a gateway module that knows its gateway
+    drops duplicates sets ``in_doubt = "resend"``); else ``"hold"``. The
+    option of earlier versions, ``"router.resend_unconfirmed": True``, means
+    ``"resend"``. A value that is neither is taken as ``"hold"``, the choice
+    that never sends twice (system check ``rapidsms.db.E003`` reports it).
+    """
+    config = getattr(backend, "_config", None) or {}
+    if "router.in_doubt" in config:
+        choice = config["router.in_doubt"]
+    elif config.get("router.resend_unconfirmed"):
+        choice = RESEND
+    else:
+        choice = getattr(backend, "in_doubt", HOLD)
+    return choice if choice in IN_DOUBT_CHOICES else HOLD
 
 
 def _not_recently_dispatched(now: Any) -> Q:

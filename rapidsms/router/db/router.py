@@ -26,8 +26,13 @@ from rapidsms.router.db.dispatch import after_commit, atomic_then_dispatch, cele
 from rapidsms.router.db.models import Transmission
 from rapidsms.router.db.queues import BULK, REPLY, broker_priority, incoming_queue, send_queue
 from rapidsms.router.db.ratelimit import RateLimit, rate_limit_for
-from rapidsms.router.db.status import Status
-from rapidsms.signals import incoming_batch_processed, incoming_processed
+from rapidsms.router.db.status import Direction, Status
+from rapidsms.signals import (
+    incoming_batch_processed,
+    incoming_processed,
+    send_veto,
+    vetoed_recipients,
+)
 
 logger = logging.getLogger("rapidsms.router.db")
 
@@ -419,7 +424,7 @@ class DatabaseRouter(BlockingRouter):
         if not rows:
             return
         park = not self.is_eager(backend_name)
-        groups = by_message(rows)
+        groups = self._without_vetoed(backend_name, by_message(rows), token)
         for index, group in enumerate(groups):
             message = group[0].message
             identities = [row.identity for row in group]
@@ -445,6 +450,52 @@ class DatabaseRouter(BlockingRouter):
                 accepted = {row.pk: by_identity[row.identity] for row in group
                             if row.identity in by_identity}
                 self._record(store.record_sent, group, token, accepted)
+
+    def _without_vetoed(
+        self, backend_name: str, groups: list[list[Transmission]], token: Any
+    ) -> list[list[Transmission]]:
+        """Cancel the claimed rows a send-time veto stops (an opt-out); return the rest.
+
+        Asked on every attempt, not only when the message was written: a
+        recipient who sent STOP after a bulk message failed must not get its
+        retry. A reply still reaches the people it answers (see
+        :data:`rapidsms.signals.send_veto`). When a veto cannot be asked (a
+        receiver raised) the whole claim is given back for a later attempt
+        rather than sent unchecked.
+        """
+        if not send_veto.has_listeners():
+            return groups
+        answered = answered_identities(backend_name, groups)
+        kept: list[list[Transmission]] = []
+        reasons: dict[int, str] = {}
+        try:
+            for group in groups:
+                message = group[0].message
+                vetoed = vetoed_recipients(
+                    type(self),
+                    backend=backend_name,
+                    identities=[row.identity for row in group],
+                    answers=answered.get(message.in_response_to_id, ()),
+                )
+                for row in group:
+                    if row.identity in vetoed:
+                        reasons[row.pk] = vetoed[row.identity]
+                rest = [row for row in group if row.pk not in reasons]
+                if rest:
+                    kept.append(rest)
+        except Exception:
+            logger.exception(
+                "A send-time check (send_veto) failed; %s transmission(s) through %s wait for "
+                "the next attempt.", sum(map(len, groups)), backend_name
+            )
+            everything = [row.pk for group in groups for row in group]
+            self._record(store.release, everything, token, None)
+            return []
+        if reasons:
+            self._record(store.record_cancelled, token, reasons)
+            logger.info("%s transmission(s) through %s were cancelled at send time: %s.",
+                        len(reasons), backend_name, ", ".join(sorted(set(reasons.values()))))
+        return kept
 
     def _wait_for_slot(
         self,
@@ -541,6 +592,21 @@ def by_message(rows: Sequence[Transmission]) -> list[list[Transmission]]:
     for row in rows:
         groups.setdefault(row.message_id, []).append(row)
     return list(groups.values())
+
+
+def answered_identities(
+    backend_name: str, groups: Sequence[Sequence[Transmission]]
+) -> dict[int, set[str]]:
+    """Return ``{incoming message id: identities}`` for the messages the groups reply to."""
+    answered_ids = {group[0].message.in_response_to_id for group in groups} - {None}
+    if not answered_ids:
+        return {}
+    found: dict[int, set[str]] = {}
+    for message_id, identity in Transmission.objects.filter(
+        message_id__in=answered_ids, direction=Direction.INCOMING, backend=backend_name
+    ).values_list("message_id", "identity"):
+        found.setdefault(message_id, set()).add(identity)
+    return found
 
 
 def gateway_ids(result: Any, identities: Sequence[str]) -> dict[str, str]:

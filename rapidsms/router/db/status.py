@@ -6,7 +6,11 @@ Incoming: ``received`` (stored, waiting for a worker) -> ``processing`` ->
 Outgoing: ``queued`` -> ``sending`` (claimed by one worker) -> ``sent`` ->
 ``delivered``; a retryable failure goes to ``retry`` ("errored: will
 retry") and back to ``sending`` when its time comes; ``failed`` is final
-unless an operator retries it.
+unless an operator retries it. ``cancelled`` is final: a send-time veto
+(the recipient opted out after the message was queued) stopped it.
+``unknown``: the worker died while the gateway had the message, so nobody
+knows whether it went; a gateway report settles it (``sent``,
+``delivered``, ``failed``), and only an explicit resend queues it again.
 
 Gateway reports (delivery reports, late send confirmations) may arrive in
 any order. :data:`REPORT_RANK` orders the outgoing statuses; a report only
@@ -40,6 +44,8 @@ class Status(models.TextChoices):
     SENT = "sent", _("sent")
     DELIVERED = "delivered", _("delivered")
     FAILED = "failed", _("failed")
+    UNKNOWN = "unknown", _("unknown: may have been sent")
+    CANCELLED = "cancelled", _("cancelled")
 
 
 INCOMING_STATUSES = (Status.RECEIVED, Status.PROCESSING, Status.HANDLED, Status.ERRORED)
@@ -50,6 +56,8 @@ OUTGOING_STATUSES = (
     Status.SENT,
     Status.DELIVERED,
     Status.FAILED,
+    Status.UNKNOWN,
+    Status.CANCELLED,
 )
 
 #: Statuses a worker may claim an outgoing transmission from.
@@ -58,13 +66,18 @@ CLAIMABLE = (Status.QUEUED, Status.RETRY)
 PENDING = (Status.RECEIVED, Status.PROCESSING, Status.QUEUED, Status.SENDING, Status.RETRY)
 
 #: Order of the outgoing statuses for gateway reports; higher wins.
+#: ``unknown`` sits between ``sending`` and ``sent``: any report about the
+#: message settles it. ``cancelled`` ranks with ``failed``: only a
+#: ``delivered`` (from an attempt before the veto) overrides it.
 REPORT_RANK: dict[str, int] = {
     Status.QUEUED: 0,
     Status.RETRY: 1,
     Status.SENDING: 2,
-    Status.SENT: 3,
-    Status.FAILED: 4,
-    Status.DELIVERED: 5,
+    Status.UNKNOWN: 3,
+    Status.SENT: 4,
+    Status.FAILED: 5,
+    Status.CANCELLED: 5,
+    Status.DELIVERED: 6,
 }
 
 

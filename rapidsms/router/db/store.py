@@ -429,6 +429,33 @@ def record_failure(
 
 def release(transmission_ids: Sequence[int], token: uuid.UUID, until: datetime | None) -> None:
     """Give back claimed transmissions that were not tried, to be sent at ``until``.
+def record_cancelled(token: uuid.UUID, reasons: dict[int, str]) -> None:
+    """End claimed transmissions a send-time veto stopped; ``reasons`` by primary key.
+
+    They become "cancelled", with the reason (``"opted out"``) in
+    ``last_error`` and in an event; their attempts do not change, since
+    nothing was sent.
+    """
+    now = timezone.now()
+    by_reason: dict[str, list[int]] = {}
+    for pk, reason in reasons.items():
+        by_reason.setdefault(f"cancelled: {reason}"[:ERROR_LENGTH], []).append(pk)
+    with transaction.atomic():
+        for detail, ids in by_reason.items():
+            cancelled = Transmission.objects.filter(
+                pk__in=ids, claim_token=token, status=Status.SENDING
+            )
+            changed = list(cancelled.values_list("pk", flat=True))
+            cancelled.update(
+                status=Status.CANCELLED, last_error=detail, next_attempt_at=None, updated=now
+            )
+            TransmissionEvent.objects.bulk_create(
+                TransmissionEvent(transmission_id=pk, status=Status.CANCELLED, detail=detail,
+                                  date=now)
+                for pk in changed
+            )
+
+
 
     ``until`` None leaves them to the recovery task, sent as soon as it runs.
     They go back to queued (or retry, when tried before); their attempts
@@ -481,14 +508,35 @@ def requeue_failed(queryset: QuerySet[Transmission], note: str) -> list[int]:
     """
     now = timezone.now()
     ids = list(
-        queryset.filter(direction=Direction.OUTGOING, status=Status.FAILED).values_list(
+    return _requeue(queryset, note, Status.FAILED)
+
+
+def resend_unknown(queryset: QuerySet[Transmission], note: str) -> list[int]:
+    """Queue outgoing transmissions whose outcome is unknown again; return their ids.
+
+    The operator's "resend" of messages in doubt, the only way from
+    "unknown" back to "queued": the recipient may get the message twice.
+    The caller dispatches the returned ids.
+    """
+    return _requeue(queryset, note, Status.UNKNOWN)
+
+
+def _requeue(queryset: QuerySet[Transmission], note: str, status: str) -> list[int]:
+        queryset.filter(direction=Direction.OUTGOING, status=status).values_list(
             "pk", flat=True
         )
     )
     if not ids:
         return []
     with transaction.atomic():
-        Transmission.objects.filter(pk__in=ids, status=Status.FAILED).update(
+        # A delivery report may settle an "unknown" row meanwhile: only rows
+        # still in ``status`` are queued, and only they get an event.
+        ids = list(
+            Transmission.objects.select_for_update()
+            .filter(pk__in=ids, status=status)
+            .values_list("pk", flat=True)
+        )
+        Transmission.objects.filter(pk__in=ids).update(
             status=Status.QUEUED,
             attempts=0,
             next_attempt_at=now,

@@ -34,9 +34,15 @@ BROKER_TIMEOUT = 2.0
 @staff_member_required
 @require_http_methods(["GET", "POST"])
 def message_list(request: HttpRequest) -> HttpResponse:
-    """Show the messages by status with filters; POST ``retry_failed`` queues failed ones again."""
+    """Show the messages by status with filters; POST ``retry_failed`` queues failed ones again.
+
+    POST ``resend_unknown`` queues again the messages whose outcome is
+    unknown (their worker died while the gateway had them).
+    """
     form = TransmissionFilterForm(request.GET or None)
     queryset = form.filter(Transmission.objects.select_related("message")
+        if request.POST.get("action") == "resend_unknown":
+            return resend_unknown(request, form, queryset)
                            .order_by("-date", "-pk"))
     if request.method == "POST":
         return retry_failed(request, form, queryset)
@@ -48,10 +54,11 @@ def message_list(request: HttpRequest) -> HttpResponse:
         .order_by("direction", "status")
     )
     failed = queryset.filter(direction="O", status="failed").count()
+    unknown = queryset.filter(direction="O", status="unknown").count()
     return render(
         request,
         "db/message_list.html",
-        {"form": form, "table": table, "counts": counts, "failed": failed},
+        {"form": form, "table": table, "counts": counts, "failed": failed, "unknown": unknown},
     )
 
 
@@ -68,6 +75,24 @@ def retry_failed(request: HttpRequest, form: TransmissionFilterForm, queryset: A
     router.dispatch_transmissions(ids)
     logger.info("%s queued %s failed transmission(s) again.", request.user, len(ids))
     messages.success(request, f"{len(ids)} failed message(s) queued again.")
+    return redirect(request.get_full_path())
+
+
+def resend_unknown(
+    request: HttpRequest, form: TransmissionFilterForm, queryset: Any
+) -> HttpResponse:
+    """Queue the outgoing transmissions of unknown outcome matching the filters again."""
+    if form.is_bound and not form.is_valid():
+        messages.error(request, "Fix the filters first; nothing was resent.")
+        return redirect(request.get_full_path())
+    from rapidsms.router.db.router import store_router
+    from rapidsms.router.db.store import resend_unknown as requeue
+
+    router = store_router()
+    ids = requeue(queryset, note=f"resent by {request.user}; it may arrive twice")
+    router.dispatch_transmissions(ids)
+    logger.info("%s resent %s transmission(s) of unknown outcome.", request.user, len(ids))
+    messages.success(request, f"{len(ids)} message(s) of unknown outcome queued again.")
     return redirect(request.get_full_path())
 
 
