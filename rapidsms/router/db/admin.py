@@ -56,6 +56,17 @@ def retry_failed(modeladmin: Any, request: HttpRequest, queryset: QuerySet) -> N
     modeladmin.message_user(request, f"{len(ids)} transmission(s) queued again.", messages.SUCCESS)
 
 
+@admin.action(description="Resend the selected transmissions whose outcome is unknown")
+def resend_unknown(modeladmin: Any, request: HttpRequest, queryset: QuerySet) -> None:
+    from rapidsms.router.db.router import store_router
+    from rapidsms.router.db.store import resend_unknown as requeue
+
+    router = store_router()
+    ids = requeue(queryset, note=f"resent by {request.user} (admin); it may arrive twice")
+    router.dispatch_transmissions(ids)
+    modeladmin.message_user(request, f"{len(ids)} transmission(s) queued again.", messages.SUCCESS)
+
+
 @admin.register(Transmission)
 class TransmissionAdmin(admin.ModelAdmin):
     list_display = [
@@ -70,14 +81,3 @@ class TransmissionAdmin(admin.ModelAdmin):
     actions = [retry_failed, resend_unknown]
     inlines = [EventInline]
     ordering = ["-date", "-pk"]
-@admin.action(description="Resend the selected transmissions whose outcome is unknown")
-def resend_unknown(modeladmin: Any, request: HttpRequest, queryset: QuerySet) -> None:
-    from rapidsms.router.db.router import store_router
-    from rapidsms.router.db.store import resend_unknown as requeue
-
-    router = store_router()
-    ids = requeue(queryset, note=f"resent by {request.user} (admin); it may arrive twice")
-    router.dispatch_transmissions(ids)
-    modeladmin.message_user(request, f"{len(ids)} transmission(s) queued again.", messages.SUCCESS)
-
-

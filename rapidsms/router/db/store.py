@@ -427,8 +427,6 @@ def record_failure(
     return retries
 
 
-def release(transmission_ids: Sequence[int], token: uuid.UUID, until: datetime | None) -> None:
-    """Give back claimed transmissions that were not tried, to be sent at ``until``.
 def record_cancelled(token: uuid.UUID, reasons: dict[int, str]) -> None:
     """End claimed transmissions a send-time veto stopped; ``reasons`` by primary key.
 
@@ -456,6 +454,8 @@ def record_cancelled(token: uuid.UUID, reasons: dict[int, str]) -> None:
             )
 
 
+def release(transmission_ids: Sequence[int], token: uuid.UUID, until: datetime | None) -> None:
+    """Give back claimed transmissions that were not tried, to be sent at ``until``.
 
     ``until`` None leaves them to the recovery task, sent as soon as it runs.
     They go back to queued (or retry, when tried before); their attempts
@@ -506,8 +506,6 @@ def requeue_failed(queryset: QuerySet[Transmission], note: str) -> list[int]:
     The operator's "retry failed" action: attempts and the maximum age start
     over. The caller dispatches the returned ids.
     """
-    now = timezone.now()
-    ids = list(
     return _requeue(queryset, note, Status.FAILED)
 
 
@@ -522,6 +520,8 @@ def resend_unknown(queryset: QuerySet[Transmission], note: str) -> list[int]:
 
 
 def _requeue(queryset: QuerySet[Transmission], note: str, status: str) -> list[int]:
+    now = timezone.now()
+    ids = list(
         queryset.filter(direction=Direction.OUTGOING, status=status).values_list(
             "pk", flat=True
         )

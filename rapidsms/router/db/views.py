@@ -41,10 +41,10 @@ def message_list(request: HttpRequest) -> HttpResponse:
     """
     form = TransmissionFilterForm(request.GET or None)
     queryset = form.filter(Transmission.objects.select_related("message")
-        if request.POST.get("action") == "resend_unknown":
-            return resend_unknown(request, form, queryset)
                            .order_by("-date", "-pk"))
     if request.method == "POST":
+        if request.POST.get("action") == "resend_unknown":
+            return resend_unknown(request, form, queryset)
         return retry_failed(request, form, queryset)
     table = TransmissionTable(queryset)
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
