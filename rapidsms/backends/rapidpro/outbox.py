@@ -279,6 +279,7 @@ class Outbox:
 
     def send_batch(self, batch: list[OutboxEntry], *, max_wait: float) -> None:
         """Make the request for a claimed batch and record the outcome on its entries."""
+        batch = self._without_vetoed(batch)
         if not batch:
             return
         client = self.backend.client
@@ -318,6 +319,49 @@ class Outbox:
             self._fail(batch, str(exc))
         else:
             self._accepted(batch, result)
+
+    def _without_vetoed(self, batch: list[OutboxEntry]) -> list[OutboxEntry]:
+        """Fail the claimed entries a send-time veto stops (an opt-out); return the rest.
+
+        An entry may wait here long after ``send()`` (the coalescing window,
+        RapidPro down): the recipient may have sent STOP meanwhile. Entries
+        going to a contact directly are replies and still go; for the others
+        only opt-outs made since the entry was written count (see
+        :data:`rapidsms.signals.send_veto`). A veto that cannot be asked
+        leaves the batch waiting, never sent unchecked.
+        """
+        from rapidsms.signals import send_veto, vetoed_recipients
+
+        if not batch or not send_veto.has_listeners():
+            return batch
+        answers = {e.identity for e in batch if e.route == OutboxEntry.MESSAGE}
+        by_written: dict[datetime, list[OutboxEntry]] = {}
+        for entry in batch:
+            by_written.setdefault(entry.created_at, []).append(entry)
+        vetoed: list[tuple[OutboxEntry, str]] = []
+        try:
+            for written, entries in by_written.items():
+                reasons = vetoed_recipients(
+                    type(self.backend),
+                    backend=self.name,
+                    identities=[e.identity for e in entries],
+                    answers=answers,
+                    written=written,
+                )
+                vetoed += [(e, reasons[e.identity]) for e in entries if e.identity in reasons]
+        except Exception:
+            logger.exception("%s: a send-time check (send_veto) failed; %d recipient(s) of "
+                             "message %s wait.", self.name, len(batch), batch[0].message_id)
+            self._release(batch, MAX_BACKOFF, count_attempt=False)
+            raise _StopFlushing(MAX_BACKOFF) from None
+        for entry, reason in vetoed:
+            self._finish([entry], OutboxEntry.FAILED, error=f"cancelled: {reason}")
+        if vetoed:
+            logger.info("%s: message %s is not sent to %s: cancelled at send time.", self.name,
+                        batch[0].message_id, ", ".join(e.identity for e, _ in vetoed))
+            self.backend.report_failures([entry for entry, _ in vetoed])
+        cancelled = {entry.pk for entry, _ in vetoed}
+        return [entry for entry in batch if entry.pk not in cancelled]
 
     # Outcomes --------------------------------------------------------------
 
