@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import textwrap
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -87,3 +89,55 @@ def test_gateway_ids_are_kept_for_the_longest_dedupe_window(settings):
 def test_a_period_below_a_day_is_refused():
     with pytest.raises(CommandError, match="--days must be at least 1"):
         call_command("rapidsms_prune", "--days", "0")
+
+
+def deploy_guide_beat_schedule() -> dict:
+    """Return the ``CELERY_BEAT_SCHEDULE`` the deployment guide's settings show."""
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "howto" / "deploy.rst").read_text()
+    lines = guide.splitlines()
+    start = next(i for i, line in enumerate(lines) if "CELERY_BEAT_SCHEDULE = {" in line)
+    indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+    end = next(i for i in range(start + 1, len(lines)) if lines[i] == indent + "}")
+    namespace: dict = {}
+    exec(textwrap.dedent("\n".join(lines[start : end + 1])), namespace)  # noqa: S102 (our docs)
+    return namespace["CELERY_BEAT_SCHEDULE"]
+
+
+def worker_tasks() -> dict:
+    """Return the tasks a worker of the tests' Celery app knows (it autodiscovers them)."""
+    from tests.durable.celery_app import app
+
+    app.loader.import_default_modules()
+    return app.tasks
+
+
+def test_the_deploy_guides_beat_schedule_names_tasks_that_exist():
+    tasks = worker_tasks()
+
+    schedule = deploy_guide_beat_schedule()
+    assert {entry["task"] for entry in schedule.values()} >= {
+        "rapidsms.router.db.recover",
+        "rapidsms.router.db.prune",
+    }
+    for entry in schedule.values():
+        assert entry["task"] in tasks, f"{entry['task']} is not a task"
+        assert entry["options"]["queue"] == "rapidsms.incoming"  # a queue the workers serve
+
+
+def test_the_scheduled_prune_task_bounds_the_duplicate_id_table(store_router, connect):
+    (entry,) = [e for e in deploy_guide_beat_schedule().values()
+                if e["task"] == "rapidsms.router.db.prune"]
+    now = timezone.now()
+    for hours in (1, 48):
+        ReceivedMessage.objects.create(
+            backend="mock", external_id=f"id-{hours}", received_at=now - timedelta(hours=hours)
+        )
+    (conn,) = connect("+15550001")
+    old = receive("echo old", conn)
+    age(old.id, 120)
+
+    result = worker_tasks()[entry["task"]].apply(kwargs=entry.get("kwargs", {})).get()
+
+    assert result == {"messages": 1, "received_ids": 1}
+    assert list(ReceivedMessage.objects.values_list("external_id", flat=True)) == ["id-1"]
+    assert not Message.objects.filter(pk=old.id).exists()

@@ -3,8 +3,8 @@
 A busy service stores a row per message, one per recipient and one per
 status change, and a row per gateway message id it received: at a hundred
 messages a second that is tens of millions of rows a month. Run this daily
-(cron or a systemd timer) to keep the tables, and the work of every query on
-them, small.
+(the ``rapidsms.router.db.prune`` task under Celery beat, cron or a systemd
+timer) to keep the tables, and the work of every query on them, small.
 """
 
 from __future__ import annotations
@@ -45,19 +45,36 @@ class Command(BaseCommand):
             raise CommandError(f"--days must be at least 1, not {days}.")
         dry_run = options["dry_run"]
         verb = "would delete" if dry_run else "deleted"
-        now = timezone.now()
-        if apps.is_installed("rapidsms.router.db"):
-            count = prune_message_store(now - timedelta(days=days), dry_run)
+        counts = prune(days, dry_run)
+        if "messages" in counts:
             self.stdout.write(
-                f"Message store: {verb} {count} finished message(s) older than {days} day(s)."
+                f"Message store: {verb} {counts['messages']} finished message(s) older than "
+                f"{days} day(s)."
             )
-        if apps.is_installed("rapidsms.backends.inbound"):
-            window = longest_dedupe_window()
-            count = prune_received_ids(now - timedelta(seconds=window), dry_run)
+        if "received_ids" in counts:
             self.stdout.write(
-                f"Inbound de-duplication: {verb} {count} gateway message id(s) older than "
-                f"{window} s, the longest dedupe_window."
+                f"Inbound de-duplication: {verb} {counts['received_ids']} gateway message id(s) "
+                f"older than {longest_dedupe_window()} s, the longest dedupe_window."
             )
+
+
+def prune(days: int = 90, dry_run: bool = False) -> dict[str, int]:
+    """Delete what is no longer needed; return how many rows of each kind went.
+
+    ``messages``: the message store's finished messages older than ``days``
+    (when ``rapidsms.router.db`` is installed); ``received_ids``: the gateway
+    message ids the inbound views remember, once the longest
+    ``dedupe_window`` has passed (when ``rapidsms.backends.inbound`` is).
+    ``dry_run`` counts without deleting.
+    """
+    now = timezone.now()
+    counts: dict[str, int] = {}
+    if apps.is_installed("rapidsms.router.db"):
+        counts["messages"] = prune_message_store(now - timedelta(days=days), dry_run)
+    if apps.is_installed("rapidsms.backends.inbound"):
+        window = longest_dedupe_window()
+        counts["received_ids"] = prune_received_ids(now - timedelta(seconds=window), dry_run)
+    return counts
 
 
 def prune_message_store(before: Any, dry_run: bool = False) -> int:

@@ -18,7 +18,14 @@ from celery import shared_task
 
 from rapidsms.router.db.queues import BULK
 
-__all__ = ["drain_async", "receive_async", "recover_async", "send_async", "send_transmissions"]
+__all__ = [
+    "drain_async",
+    "prune_async",
+    "receive_async",
+    "recover_async",
+    "send_async",
+    "send_transmissions",
+]
 
 TASK_OPTIONS = {
     "acks_late": True,
@@ -80,3 +87,15 @@ def send_transmissions(
     backend_name = Backend.objects.filter(pk=backend_id).values_list("name", flat=True).first()
     if backend_name is not None:
         store_router().send_stored(backend_name, message_id, transmission_ids)
+
+
+@shared_task(name="rapidsms.router.db.prune", **TASK_OPTIONS)
+def prune_async(days: int = 90) -> dict[str, int]:
+    """Delete old finished messages and expired gateway ids (``manage.py rapidsms_prune``).
+
+    Run it daily with beat; see the deployment guide. Return how many rows
+    of each kind went.
+    """
+    from rapidsms.management.commands.rapidsms_prune import prune
+
+    return prune(days)
