@@ -88,7 +88,6 @@ GONE: dict[str, str] = {
     "rapidsms.backends.kannel.views:logger": "rapidsms.backends.kannel.views",
     "rapidsms.router.celery.router:logger": "rapidsms.router.celery.router",
     "rapidsms.router.celery.tasks:logger": "rapidsms.router.celery.tasks",
-    "rapidsms.router.db.tasks:logger": "rapidsms.router.db.tasks",
     # 2.2's rapidsms/utils.py, hidden by the rapidsms/utils/ package: never importable.
     "rapidsms.utils:empty_str": "empty_str",
     "rapidsms.utils:to_": "to_naive_utc_dt",
