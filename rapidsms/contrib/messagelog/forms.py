@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -69,11 +70,25 @@ class MessageFilterForm(forms.Form):
         if start := values.get("start"):
             queryset = queryset.filter(date__gte=_start_of(start))
         if end := values.get("end"):
-            queryset = queryset.filter(date__lt=_start_of(end + timedelta(days=1)))
+            # The day after 9999-12-31 does not exist: the end is then no limit.
+            if end < end.max:
+                queryset = queryset.filter(date__lt=_start_of(end + timedelta(days=1)))
         return queryset
 
 
 def _start_of(day: Any) -> datetime:
-    """Return midnight at the start of ``day`` in the current time zone."""
+    """Return midnight at the start of ``day`` in the current time zone.
+
+    Near year 1 or 9999 that moment may have no UTC equivalent, which the
+    database needs; the earliest or latest moment there is stands in for it.
+    """
     moment = datetime.combine(day, time.min)
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    if not settings.USE_TZ:
+        return moment
+    moment = timezone.make_aware(moment)
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        edge = datetime.min if day.year == 1 else datetime.max
+        return edge.replace(tzinfo=UTC)
+    return moment

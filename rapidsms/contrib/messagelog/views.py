@@ -66,11 +66,13 @@ def message_log_export(request: HttpRequest) -> HttpResponse:
     """
     form, queryset = filtered_messages(request)
     table = MessageTable(queryset)
-    configure_table(request, table, paginate=False)
     if form.is_bound and not form.is_valid():
+        # The page, one page of rows long: the errors are what matters.
+        configure_table(request, table)
         return render(
             request, "messagelog/index.html", {"form": form, "table": table}, status=400
         )
+    configure_table(request, table, paginate=False)
     ordered = table.data.data
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(csv_lines(ordered), content_type="text/csv; charset=utf-8")

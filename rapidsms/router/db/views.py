@@ -14,7 +14,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
-from django_tables2 import RequestConfig
 
 from rapidsms.router.db.conf import celery_is_eager
 from rapidsms.router.db.forms import TransmissionFilterForm
@@ -22,11 +21,10 @@ from rapidsms.router.db.models import Transmission
 from rapidsms.router.db.queues import all_queues
 from rapidsms.router.db.status import PENDING
 from rapidsms.router.db.tables import TransmissionTable
+from rapidsms.views import configure_table
 
 logger = logging.getLogger("rapidsms.router.db")
 
-#: Rows per page of the messages table.
-PER_PAGE = 50
 #: Seconds the health check waits for the broker.
 BROKER_TIMEOUT = 2.0
 
@@ -47,7 +45,9 @@ def message_list(request: HttpRequest) -> HttpResponse:
             return resend_unknown(request, form, queryset)
         return retry_failed(request, form, queryset)
     table = TransmissionTable(queryset)
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    # The pages' own paging: a page size that makes no sense gives the
+    # nearest sensible one, and no page shows more than 500 rows.
+    configure_table(request, table)
     counts = (
         Transmission.objects.values("direction", "status")
         .annotate(count=Count("pk"))
