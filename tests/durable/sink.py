@@ -4,7 +4,11 @@ It answers ``POST /send`` with a JSON body ``{"id", "to", "text"}``:
 
 * 200 ``{"message_id": "gw-<n>"}`` normally;
 * 500 (or what ``fail_status`` says) while ``failures_left`` is above zero;
-* 400 ``{"error": "invalid destination"}`` for a text containing ``reject``.
+* 400 ``{"error": "invalid destination"}`` for a text containing ``reject``;
+* for a text containing a word given to :meth:`Sink.stall`: nothing until
+  :meth:`Sink.release` (a gateway that takes the message and is slow to
+  answer), then 200;
+* for a text containing a word given to :meth:`Sink.refuse`: that status.
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ class Sink:
         self.failures_left = 0
         self.fail_status = 500
         self.retry_after: str | None = None
+        self.stall_word: str | None = None
+        self.stalled: list[dict[str, Any]] = []
+        self.released = threading.Event()
+        self.refused_words: dict[str, int] = {}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -50,6 +58,24 @@ class Sink:
             self.fail_status = status
             self.retry_after = retry_after
 
+    def stall(self, word: str) -> None:
+        """Hold the answer to every request whose text contains ``word`` until :meth:`release`."""
+        self.released.clear()
+        self.stall_word = word
+
+    def release(self) -> None:
+        """Answer the held requests (and those to come) with 200."""
+        self.stall_word = None
+        self.released.set()
+
+    def refuse(self, word: str, status: int | None = 503) -> None:
+        """Answer texts containing ``word`` with ``status``; ``None`` stops refusing them."""
+        with self.lock:
+            if status is None:
+                self.refused_words.pop(word, None)
+            else:
+                self.refused_words[word] = status
+
     def counts(self) -> Counter:
         """Return how often each ``(message id, identity)`` was accepted."""
         with self.lock:
@@ -61,7 +87,16 @@ class Sink:
             return Counter((item["to"], item["text"]) for item in self.accepted)
 
     def _decide(self, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        text = str(body.get("text", ""))
+        if self.stall_word and self.stall_word in text:
+            with self.lock:
+                self.stalled.append(body)
+            self.released.wait(120)  # the message arrived; the answer is late
         with self.lock:
+            for word, status in self.refused_words.items():
+                if word in text:
+                    self.refused += 1
+                    return status, {"error": "gateway overloaded"}, {}
             if self.failures_left > 0:
                 self.failures_left -= 1
                 self.refused += 1
