@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import logging
 import time
-import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import Any
@@ -66,7 +65,12 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnection
 
 from rapidsms.__version__ import __version__
 from rapidsms.backends.base import BackendBase
-from rapidsms.backends.phone_numbers import check_region, normalize_identity
+from rapidsms.backends.phone_numbers import (
+    InvalidIdentity,
+    check_region,
+    invalid_identity_reason,
+    normalize_identity,
+)
 from rapidsms.backends.sessions import GatewaySession
 from rapidsms.errors import MessageSendingError
 from rapidsms.redaction import (
@@ -389,8 +393,17 @@ class HttpBackendBase(BackendBase):
         return urlunsplit(parts._replace(query=urlencode(query)))
 
     def normalize_identity(self, identity: str) -> str:
-        """Return ``identity`` in E.164 per ``default_region``; raise ``InvalidIdentity``."""
-        return normalize_identity(identity, self.default_region)
+        """Return ``identity`` in E.164 per ``default_region``; raise ``InvalidIdentity``.
+
+        The inbound views call it for every sender. An identity that
+        :meth:`check_identity` would refuse as a recipient is refused here
+        too, so no connection is ever made for it.
+        """
+        normalized = normalize_identity(identity, self.default_region)
+        reason = self.check_identity(normalized)
+        if reason is not None:
+            raise InvalidIdentity(f"{normalized[:40]!r}: {reason}.")
+        return normalized
 
     def redact(self, text: str) -> str:
         """Return ``text`` with every secret replaced by ``********``.
@@ -456,30 +469,6 @@ def _combine(failures: list[MessageSendingError], backend: str) -> MessageSendin
     )
     combined.errors = failures  # type: ignore[attr-defined]
     return combined
-
-
-def invalid_identity_reason(identity: str) -> str | None:
-    """Return why ``identity`` cannot be a recipient on any gateway, or None.
-
-    Empty identities, white space (a space joins recipients for Kannel, a
-    line break starts another header) and control characters are refused.
-    """
-    if not isinstance(identity, str) or not identity:
-        return "the identity is empty"
-    bad = next((char for char in identity if char.isspace() or _is_control(char)), None)
-    if bad is not None:
-        return f"the identity contains {_describe_char(bad)}, which could name another recipient"
-    return None
-
-
-def _is_control(char: str) -> bool:
-    return unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
-
-
-def _describe_char(char: str) -> str:
-    if char == " ":
-        return "a space"
-    return f"the character U+{ord(char):04X}"
 
 
 def _excerpt(text: str) -> str:

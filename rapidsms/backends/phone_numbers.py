@@ -15,10 +15,15 @@ The rules, per backend option ``default_region`` (an ISO 3166 code such as
   kept as it is, as RapidSMS 2.x did.
 
 Numbers are checked for a possible length, not for validity: a new number
-range must not be refused because the metadata predates it.
+range must not be refused because the metadata predates it. An identity kept
+as it is must not contain white space or control characters
+(:func:`invalid_identity_reason`): a gateway that joins recipients with a
+space, or a header that ends at a line break, would read it as several.
 """
 
 from __future__ import annotations
+
+import unicodedata
 
 import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
@@ -51,6 +56,9 @@ def normalize_identity(identity: str, default_region: str | None = None) -> str:
     if not value:
         raise InvalidIdentity("The identity is empty.")
     if default_region is None and not value.startswith("+"):
+        reason = invalid_identity_reason(value)
+        if reason is not None:
+            raise InvalidIdentity(f"{_shorten(value)!r}: {reason}.")
         return value
     try:
         number = phonenumbers.parse(value, default_region)
@@ -62,6 +70,30 @@ def normalize_identity(identity: str, default_region: str | None = None) -> str:
             + (f" in region {default_region}." if default_region else ".")
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def invalid_identity_reason(identity: str) -> str | None:
+    """Return why ``identity`` cannot be a recipient on any gateway, or None.
+
+    Empty identities, white space (a space joins recipients for Kannel, a
+    line break starts another header) and control characters are refused.
+    """
+    if not isinstance(identity, str) or not identity:
+        return "the identity is empty"
+    bad = next((char for char in identity if char.isspace() or _is_control(char)), None)
+    if bad is not None:
+        return f"the identity contains {_describe_char(bad)}, which could name another recipient"
+    return None
+
+
+def _is_control(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
+
+
+def _describe_char(char: str) -> str:
+    if char == " ":
+        return "a space"
+    return f"the character U+{ord(char):04X}"
 
 
 def _shorten(value: str, limit: int = 40) -> str:

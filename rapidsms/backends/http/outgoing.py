@@ -54,7 +54,9 @@ class GenericHttpBackend(HttpBackendBase):
         logged.
     ``identity_separator`` (none)
         None sends one request per recipient; a string (``","``) sends one
-        request with the recipients joined by it.
+        request with the recipients joined by it. An identity that contains
+        the separator is refused, as a recipient and as a sender, so that
+        one identity can never name several recipients.
     ``status_url`` (none), ``status_url_name`` (``"status_url"``)
         The public URL of this backend's status view; when set, each request
         carries it (with ``message_id`` and the current token) under
@@ -145,6 +147,15 @@ class GenericHttpBackend(HttpBackendBase):
         else:
             request["data"] = payload
         return request
+
+    def check_identity(self, identity: str) -> str | None:
+        """Refuse, besides what the base refuses, an identity holding the separator."""
+        reason = super().check_identity(identity)
+        separator = self.identity_separator
+        if reason is None and separator and separator in identity:
+            reason = (f"the identity contains the separator {separator!r}, which would "
+                      "name several recipients")
+        return reason
 
     def map_status(self, raw_status: str) -> str | None:
         """Return our status for a gateway's status word, or None if unknown."""

@@ -67,6 +67,7 @@ from rapidsms.backends.rapidpro.types import (
     format_datetime,
 )
 from rapidsms.backends.sessions import GatewaySession
+from rapidsms.redaction import redact, redact_data
 
 logger = logging.getLogger("rapidsms.backends.rapidpro")
 
@@ -115,6 +116,7 @@ class RapidProClient:
         self.max_retries = max_retries
         self.max_retry_wait = max_retry_wait
         self.verify = verify
+        self._token = token
         self.session = session or GatewaySession()
         agent = f"rapidsms/{__version__}"
         self.session.headers.update(
@@ -362,20 +364,42 @@ class RapidProClient:
             except requests.RequestException as exc:
                 if attempt <= self.max_retries and _may_retry_transport(exc, method):
                     wait = self._backoff(attempt)
-                    logger.info("%s %s failed (%s); retrying in %.1fs", method, url, exc, wait)
+                    logger.info("%s %s failed (%s); retrying in %.1fs", method, url,
+                                self.redact(str(exc)), wait)
                     self.sleep(wait)
                     continue
-                raise _transport_error(exc, method, url) from exc
+                raise self.redact_error(_transport_error(exc, method, url)) from exc
             status = response.status_code
             if status < 400:
-                return _decode(response, method, url)
+                try:
+                    return _decode(response, method, url)
+                except RapidProError as exc:
+                    raise self.redact_error(exc) from exc.__cause__
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             wait = self._wait_for(status, method, attempt, retry_after, retry_on_rate_exceed)
             if wait is not None:
                 logger.info("%s %s answered %s; retrying in %.1fs", method, url, status, wait)
                 self.sleep(wait)
                 continue
-            raise _status_error(response, method, url, retry_after)
+            raise self.redact_error(_status_error(response, method, url, retry_after))
+
+    def redact(self, text: str) -> str:
+        """Return ``text`` without the API token (:func:`rapidsms.redaction.redact`)."""
+        return redact(text, [self._token])
+
+    def redact_error(self, error: RapidProError) -> RapidProError:
+        """Return ``error`` with the token and any echoed credential removed from its text.
+
+        A server (or a proxy in front of it) may answer an error with the
+        request it got, ``Authorization`` header included.
+        """
+        error.message = self.redact(error.message)
+        error.args = (error.message,)
+        if isinstance(error, RapidProHttpError):
+            error.response_text = self.redact(error.response_text)
+        if isinstance(error, RapidProBadRequestError):
+            error.errors = redact_data(error.errors, [self._token])
+        return error
 
     def _backoff(self, attempt: int) -> float:
         return min(self.max_retry_wait, 0.25 * 2 ** (attempt - 1))

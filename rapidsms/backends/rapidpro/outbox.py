@@ -300,7 +300,7 @@ class Outbox:
         except RapidProOutcomeUnknownError as exc:
             self._finish(batch, OutboxEntry.UNKNOWN, error=str(exc))
             logger.error("%s: %s; the %d recipient(s) of message %s are not sent it again.",
-                         self.name, exc, len(batch), first.message_id)
+                         self.name, self.backend.redact(str(exc)), len(batch), first.message_id)
         except RapidProBadRequestError as exc:
             self._refused(batch, exc)
         except RapidProConnectionError as exc:
@@ -313,7 +313,7 @@ class Outbox:
             self._fail(batch, str(exc))
         except RapidProResponseError as exc:
             # A success status with an unreadable body: RapidPro took the request.
-            logger.warning("%s: %s", self.name, exc)
+            logger.warning("%s: %s", self.name, self.backend.redact(str(exc)))
             self._finish(batch, OutboxEntry.ACCEPTED, error=str(exc))
         except RapidProError as exc:  # 403 (token), 404, ...: retrying cannot help
             self._fail(batch, str(exc))
@@ -374,6 +374,9 @@ class Outbox:
         self._finish(batch, OutboxEntry.ACCEPTED, **fields)
 
     def _finish(self, batch: list[OutboxEntry], status: str, **fields: Any) -> None:
+        if "error" in fields:
+            # RapidPro (or a proxy) may echo our request, token included, in its error.
+            fields["error"] = self.backend.redact(fields["error"])
         OutboxEntry.objects.filter(pk__in=[e.pk for e in batch]).update(
             status=status, claim="", **fields
         )
@@ -383,6 +386,7 @@ class Outbox:
                 setattr(entry, name, value)
 
     def _fail(self, batch: list[OutboxEntry], error: str) -> None:
+        error = self.backend.redact(error)
         logger.error("%s: message %s could not be sent to %s: %s", self.name,
                      batch[0].message_id, ", ".join(e.identity for e in batch), error)
         self._finish(batch, OutboxEntry.FAILED, error=error)
@@ -399,6 +403,7 @@ class Outbox:
 
     def _retry_later(self, batch: list[OutboxEntry], error: str) -> float:
         """Put a batch back after RapidPro could not take it; give up after ``max_pending_age``."""
+        error = self.backend.redact(error)
         attempts = max(e.attempts for e in batch) + 1
         too_old = timezone.now() - timedelta(seconds=self.backend.max_pending_age)
         expired = [e for e in batch if e.created_at < too_old]

@@ -12,11 +12,17 @@ normalised the way RapidPro stores it, so that one person is one connection:
 * ``twitter:`` handles are lower-cased without ``@``; ``mailto:`` addresses
   are lower-cased.
 * A ``#display`` part or ``?query`` is dropped: it is not part of the identity.
+* A path with white space or control characters is refused: no URN has them,
+  and such an identity could be read as several.
 """
 
 from __future__ import annotations
 
-from rapidsms.backends.phone_numbers import InvalidIdentity, normalize_identity
+from rapidsms.backends.phone_numbers import (
+    InvalidIdentity,
+    invalid_identity_reason,
+    normalize_identity,
+)
 
 #: Schemes RapidPro knows (both server lines; ``discord`` is RapidPro 9 only).
 SCHEMES = frozenset(
@@ -65,6 +71,9 @@ def normalize_urn(value: str, default_region: str | None = None) -> str:
         if "@" not in path:
             raise InvalidIdentity(f"{_shorten(value)!r} is not an email address.")
     urn = f"{scheme}:{path}"
+    reason = invalid_identity_reason(urn)
+    if reason is not None:
+        raise InvalidIdentity(f"{_shorten(value)!r}: {reason}.")
     if len(urn) > MAX_URN_LENGTH:
         raise InvalidIdentity(f"The URN is longer than {MAX_URN_LENGTH} characters.")
     return urn

@@ -174,7 +174,8 @@ class TwilioBackend(HttpBackendBase):
             payload = None
         code, message, more_info = read_error(payload)
         if not message:
-            message = KNOWN_CODES.get(code or 0) or " ".join(response.text.split())[:200]
+            body = " ".join(self.redact(response.text).split())
+            message = KNOWN_CODES.get(code or 0) or body[:200]
         about = f"error {code} (HTTP {status})" if code is not None else f"HTTP {status}"
         raise TwilioSendingError(
             f"Twilio refused the message with {about}: "
@@ -184,7 +185,7 @@ class TwilioBackend(HttpBackendBase):
             retryable=is_retryable(status, code),
             code=code,
             status=status,
-            more_info=more_info,
+            more_info=self.redact(more_info),
         )
 
     def parse_response(

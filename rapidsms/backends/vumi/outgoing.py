@@ -113,7 +113,7 @@ class VumiBackend(HttpBackendBase):
                 words in response.text for words in REPLY_REFUSALS):
             raise ReplyRefused(
                 f"Vumi cannot answer through the original message: "
-                f"{self.redact(response.text[:200])}",
+                f"{self.redact(response.text)[:200]}",
                 failed_identities=identities, backend=self.name, retryable=False,
             )
         super().check_response(response, identities)

@@ -8,14 +8,33 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from rapidsms.redaction import redact, redact_data
 from rapidsms.router.db.models import Message, Transmission, TransmissionEvent
+
+
+# Errors are redacted when stored; redacting them again when shown also hides
+# a secret stored before, or one configured after.
+@admin.display(description="last error")
+def shown_last_error(obj: Any) -> str:
+    return redact(obj.last_error)
+
+
+@admin.display(description="detail")
+def shown_detail(obj: Any) -> str:
+    return redact(obj.detail)
+
+
+@admin.display(description="raw")
+def shown_raw(obj: Any) -> Any:
+    return redact_data(obj.raw)
 
 
 class TransmissionInline(admin.TabularInline):
     model = Transmission
     extra = 0
     can_delete = False
-    fields = ["identity", "backend", "status", "attempts", "last_error", "gateway_message_id"]
+    fields = ["identity", "backend", "status", "attempts", shown_last_error,
+              "gateway_message_id"]
     readonly_fields = fields
     show_change_link = True
 
@@ -27,7 +46,7 @@ class EventInline(admin.TabularInline):
     model = TransmissionEvent
     extra = 0
     can_delete = False
-    fields = ["date", "status", "applied", "detail", "raw"]
+    fields = ["date", "status", "applied", shown_detail, shown_raw]
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -71,13 +90,15 @@ def resend_unknown(modeladmin: Any, request: HttpRequest, queryset: QuerySet) ->
 class TransmissionAdmin(admin.ModelAdmin):
     list_display = [
         "id", "direction", "identity", "backend", "status", "attempts", "next_attempt_at",
-        "last_error", "date",
+        shown_last_error, "date",
     ]
     list_filter = ["status", "direction", "backend"]
     search_fields = ["identity", "gateway_message_id", "message__text"]
     list_select_related = ["message"]
     raw_id_fields = ["message", "connection"]
-    readonly_fields = ["claim_token", "claimed_at", "dispatched_at", "date", "updated"]
+    readonly_fields = ["claim_token", "claimed_at", "dispatched_at", "date", "updated",
+                       shown_last_error]
+    exclude = ["last_error"]
     actions = [retry_failed, resend_unknown]
     inlines = [EventInline]
     ordering = ["-date", "-pk"]

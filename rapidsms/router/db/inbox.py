@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from rapidsms.redaction import redact
 from rapidsms.router.db.models import Transmission
 from rapidsms.router.db.status import Direction, Status
 
@@ -98,7 +99,7 @@ def finish(
         for (status, error), ids in _group_outcomes(outcomes, finished):
             Transmission.objects.filter(
                 claim_token=token, status=Status.PROCESSING, message_id__in=ids
-            ).update(status=status, last_error=error[:ERROR_LENGTH], updated=now)
+            ).update(status=status, last_error=redact(error)[:ERROR_LENGTH], updated=now)
     return finished, replies
 
 

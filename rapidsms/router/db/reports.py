@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from rapidsms.redaction import redact, redact_data
 from rapidsms.router.db.models import Transmission, TransmissionEvent
 from rapidsms.router.db.status import Direction, Status, statuses_below
 
@@ -61,7 +62,9 @@ def update_transmission_status(
         return 0
     new_status = REPORTED_STATUSES.get(str(status).lower())
     now = timezone.now()
-    detail = f"gateway reported {status!r}" + (f": {error}" if error else "")
+    # A gateway's error text may quote the request it got, credentials included.
+    detail = redact(f"gateway reported {status!r}" + (f": {error}" if error else ""))
+    raw = redact_data(raw)
     events = []
     for transmission in matches:
         applied = False

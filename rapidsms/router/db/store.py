@@ -24,6 +24,7 @@ from django.utils.module_loading import import_string
 from rapidsms.errors import MessageSendingError
 from rapidsms.messages.incoming import IncomingMessage
 from rapidsms.messages.outgoing import OutgoingMessage
+from rapidsms.redaction import redact, redact_data
 from rapidsms.router.db.conf import COUNTDOWN_LIMIT
 from rapidsms.router.db.errors import MessageStoreUnavailable
 from rapidsms.router.db.models import Message, Transmission, TransmissionEvent
@@ -369,8 +370,9 @@ def record_failure(
     named = {str(identity) for identity in error.failed_identities}
     failed = [row for row in rows if not named or row.identity in named]
     succeeded = [row for row in rows if named and row.identity not in named]
-    text = str(error)[:ERROR_LENGTH]
-    raw = getattr(error, "raw", None)
+    # A gateway's answer quoted in the error may echo our credentials.
+    text = redact(str(error))[:ERROR_LENGTH]
+    raw = redact_data(getattr(error, "raw", None))
     now = timezone.now()
     by_attempt: dict[tuple[int, datetime], list[Transmission]] = {}
     for row in failed:

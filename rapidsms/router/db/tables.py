@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
+from rapidsms.redaction import redact
 from rapidsms.router.db.models import Transmission
 
 
@@ -15,6 +16,10 @@ class TransmissionTable(tables.Table):
     text = tables.Column(accessor="message__text", verbose_name=_("Text"), orderable=False)
     next_attempt_at = tables.DateTimeColumn(verbose_name=_("Next attempt"), format="H:i:s")
     gateway_message_id = tables.Column(verbose_name=_("Gateway id"))
+
+    def render_last_error(self, value: str) -> str:
+        """Show the error redacted again (escaped by the template, as every value)."""
+        return redact(value)
 
     class Meta:
         model = Transmission
