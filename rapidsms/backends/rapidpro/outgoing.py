@@ -184,13 +184,63 @@ class RapidProBackend(HttpBackendBase):
         return normalize_urn(identity, self.default_region)
 
     def remember_contact(self, connection: Any, contact_uuid: str) -> None:
-        """Keep ``contact_uuid`` beside ``connection``, so replies go to the contact."""
+        """Keep ``contact_uuid`` beside ``connection``, so replies go to the contact.
+
+        Called when a message from the connection is routed. The first
+        contact seen is kept as given. A different contact for a connection
+        that already has one is believed only when RapidPro confirms that it
+        owns the URN now (a URN can move between contacts): otherwise a
+        payload could send a person's replies to somebody else's contact.
+        When RapidPro names another owner that one is kept; when it cannot
+        be asked, the connection forgets its contact and replies go to the
+        URN itself, which always reaches the sender.
+        """
         from rapidsms.backends.rapidpro.models import RapidProContact
 
-        if contact_uuid:
-            RapidProContact.objects.update_or_create(
-                connection=connection, defaults={"contact_uuid": str(contact_uuid)[:64]}
+        contact_uuid = str(contact_uuid or "")[:64]
+        if not contact_uuid:
+            return
+        known = RapidProContact.objects.filter(connection=connection).first()
+        if known is None:
+            RapidProContact.objects.get_or_create(
+                connection=connection, defaults={"contact_uuid": contact_uuid}
             )
+            return
+        if known.contact_uuid == contact_uuid:
+            return
+        owner = self.contact_owning(connection.identity)
+        if owner == contact_uuid:
+            logger.info("%s: %s moved from contact %s to %s in RapidPro; replies follow it.",
+                        self.name, connection.identity, known.contact_uuid, contact_uuid)
+            RapidProContact.objects.filter(pk=known.pk).update(contact_uuid=contact_uuid)
+            return
+        logger.warning(
+            "%s: a message from %s names contact %s, but RapidPro says the URN belongs to %s "
+            "(kept: %s); the named contact is not believed.", self.name, connection.identity,
+            contact_uuid, owner or "nobody it could tell", owner or "none, replies go to the URN",
+        )
+        if owner is None:
+            RapidProContact.objects.filter(pk=known.pk).delete()
+        elif owner != known.contact_uuid:
+            RapidProContact.objects.filter(pk=known.pk).update(contact_uuid=owner)
+
+    def contact_owning(self, urn: str) -> str | None:
+        """Return the UUID of the contact RapidPro says owns ``urn``, or None.
+
+        None also when RapidPro cannot be asked now (down, or no request
+        budget left within a couple of seconds).
+        """
+        from rapidsms.backends.rapidpro.errors import RapidProError
+        from rapidsms.backends.rapidpro.throttle import RateLimited
+
+        try:
+            with self.client.waiting_at_most(self.rate_limit_wait):
+                contact = self.client.get_contacts(urn=urn).first()
+        except (RapidProError, RateLimited) as exc:
+            logger.warning("%s: could not ask RapidPro who owns %s: %s", self.name, urn,
+                           self.redact(str(exc)))
+            return None
+        return contact.uuid if contact is not None else None
 
     def known_contacts(self, identities: list[str]) -> dict[str, str]:
         """Return ``{identity: contact UUID}`` for the identities with a known contact."""
@@ -256,6 +306,10 @@ class RapidProBackend(HttpBackendBase):
         invalid: dict[str, str] = {}
         contacts = self.known_contacts(identities) if reply else {}
         for identity in dict.fromkeys(identities):
+            reason = self.check_identity(identity)
+            if reason is not None:
+                invalid[identity] = f"{identity!r}: {reason}."
+                continue
             try:
                 urn = self.normalize_identity(identity)
             except InvalidIdentity as exc:

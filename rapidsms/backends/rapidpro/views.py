@@ -22,6 +22,9 @@ Requests without one of the backend's ``inbound_secrets`` get 403 before
 the body is read. A message is routed once per message UUID (from the body,
 else ``X-Idempotency-Key``), however often RapidPro delivers it, and the
 contact's UUID is kept beside the connection so replies go to the contact.
+A delivery of a message already routed changes nothing, not even the
+contact kept; a contact that differs from the one kept is checked with
+RapidPro first (:meth:`RapidProBackend.remember_contact`).
 """
 
 from __future__ import annotations
@@ -110,21 +113,29 @@ class RapidProInboundView(InboundView):
         )
 
     def route(self, message: GatewayMessage) -> bool:
-        """Keep the contact's UUID, then route once; all or nothing in one transaction.
+        """Route once; all or nothing in one transaction.
 
         If routing fails half-way, the claim on the message UUID is rolled
         back with everything else, so RapidPro's retry (or the poller) gets
         the message routed.
         """
+        with transaction.atomic():
+            return super().route(message)
+
+    def pass_to_router(self, message: GatewayMessage) -> None:
+        """Keep the contact's UUID beside the connection, then hand the message on.
+
+        Called only once the message's UUID is claimed, so a repeated
+        delivery (a retry, a replay) never touches the contact kept.
+        """
         from rapidsms.router import lookup_connections
 
-        with transaction.atomic():
-            if message.connection is None:
-                message.connection = lookup_connections(self.backend.name, [message.identity])[0]
-            contact_uuid = message.fields.get("rapidpro_contact_uuid")
-            if contact_uuid:
-                self.backend.remember_contact(message.connection, contact_uuid)
-            return super().route(message)
+        if message.connection is None:
+            message.connection = lookup_connections(self.backend.name, [message.identity])[0]
+        contact_uuid = message.fields.get("rapidpro_contact_uuid")
+        if contact_uuid:
+            self.backend.remember_contact(message.connection, contact_uuid)
+        super().pass_to_router(message)
 
     def success_response(self, request: HttpRequest, items: list[Any]) -> HttpResponse:
         """Answer 200 with a small JSON body (any 2xx is "Success" to the flow)."""
