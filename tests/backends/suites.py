@@ -181,6 +181,36 @@ class InboundSecuritySuite(InboundSuite):
                          token="retired-secret").status_code == 403
         assert len(self.routed()) == 2
 
+    def test_several_tokens_in_the_query_are_400_even_with_the_right_one(self) -> None:
+        for tokens in (["guess-1", SECRET], [SECRET, "guess-2"], ["a", "b", "c", SECRET]):
+            request = self.inbound_request()
+            request.query = {**request.query, "token": tokens}
+            response = self.call(request, token=None)
+            assert response.status_code == 400, response.content
+            assert response.json()["field"] == "token"
+        assert self.routed() == []
+
+    def test_a_header_and_a_different_query_token_are_400(self) -> None:
+        for header, query in ((SECRET, "guess"), ("guess", SECRET)):
+            request = self.inbound_request()
+            request.query = {**request.query, "token": query}
+            assert self.call(request, token=header).status_code == 400
+        assert self.routed() == []
+
+    def test_the_same_token_in_the_header_and_the_query_is_one_token(self) -> None:
+        request = self.inbound_request(text="ping")
+        request.query = {**request.query, "token": SECRET}
+        assert self.call(request, token=SECRET).status_code == 200
+        assert self.routed() == [("+15550000001", "ping")]
+
+    def test_tokens_in_a_form_body_are_never_tried(self) -> None:
+        request = self.inbound_request()
+        if request.method != "POST" or not isinstance(request.data, dict):
+            pytest.skip("this gateway does not post form bodies")
+        request.data = {**request.data, "token": ["guess", SECRET]}
+        assert self.call(request, token=None).status_code == 403
+        assert self.routed() == []
+
     def test_authentication_runs_before_the_body_is_read(self) -> None:
         response = self.call(self.garbage, token="guess")
         assert response.status_code == 403  # not 400: nothing was parsed
@@ -255,6 +285,30 @@ class MalformedInputSuite(InboundSuite):
         settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
         request = self.inbound_request(text="x" * 5000)
         request.method = "POST" if request.method == "GET" else request.method
+        response = self.call(request)
+        if response.status_code == 405:
+            pytest.skip("this gateway only uses GET")
+        self.assert_refused(response, status=413)
+
+    @pytest.mark.parametrize("content_type", [
+        "multipart/form-data; boundary=limit", "application/octet-stream", "text/plain", "",
+    ])
+    def test_a_body_over_the_limit_is_413_whatever_its_content_type(
+        self, settings: Any, content_type: str
+    ) -> None:
+        # Django enforces DATA_UPLOAD_MAX_MEMORY_SIZE only on bodies it parses,
+        # and not on the files of a multipart form.
+        settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+        request = self.inbound_request()
+        if request.method == "GET":
+            request.method = "POST"
+        fields = b"".join(
+            b'--limit\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
+            % (name.encode(), value.encode())
+            for name, value in ((self.identity_field, "+15550000001"), (self.text_field, "ping")))
+        request.data = (fields + b'--limit\r\nContent-Disposition: form-data; name="f"; '
+                        b'filename="f.bin"\r\n\r\n' + b"x" * 5000 + b"\r\n--limit--\r\n")
+        request.content_type = content_type
         response = self.call(request)
         if response.status_code == 405:
             pytest.skip("this gateway only uses GET")

@@ -6,11 +6,17 @@ unhandled exception fails these tests as well as a 5xx does.
 
 from __future__ import annotations
 
+import codecs
+import encodings
+import encodings.aliases
 import json
+import pkgutil
+import sys
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from django.core.signals import got_request_exception
 from django.test import Client
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -139,3 +145,100 @@ def test_hostile_requests_never_fail_and_never_route_when_refused(
             assert "error" in response.json()
     if not authorised and request["method"] in ("GET", "POST"):
         assert response.status_code == 403
+
+
+# Every charset Python ships, on the inbound URLs and on the pages ---------------
+
+
+def python_codecs() -> list[str]:
+    """Return the name of every codec module and alias of Python's ``encodings`` package."""
+    names = {module.name for module in pkgutil.iter_modules(encodings.__path__)}
+    names |= set(encodings.aliases.aliases) | set(encodings.aliases.aliases.values())
+    return sorted(names - {"aliases"})
+
+
+def distinct_codecs(names: list[str]) -> list[str]:
+    """Return one name per codec (an alias reads like its codec); unknown names are kept."""
+    seen: dict[str, str] = {}
+    for name in names:
+        try:
+            key = codecs.lookup(name).name
+        except LookupError:  # a codec of another platform (mbcs on Windows)
+            key = name
+        seen.setdefault(key, name)
+    return sorted(seen.values())
+
+
+CODECS = python_codecs()
+#: Charsets Django cannot read a request in: not text encodings, or codecs
+#: that raise a plain UnicodeError (idna, punycode) or always (undefined).
+UNREADABLE = {"base64", "idna", "punycode", "rot13", "undefined", "zlib", "bz2", "hex", "uu"}
+#: Pages of each kind: a redirect, a form (CSRF, sessions), a staff page, a JSON one.
+PAGES = ["/", "/admin/login/", "/messagelog/", "/store/health/"]
+
+
+def test_the_codec_list_is_every_codec_python_ships() -> None:
+    assert len(CODECS) > 300
+    assert UNREADABLE <= set(CODECS)
+
+
+@pytest.fixture
+def escaped_exceptions() -> Any:
+    """Collect every exception a view or a middleware lets escape."""
+    caught: list[BaseException | None] = []
+
+    def record(sender: Any, **kwargs: Any) -> None:
+        caught.append(sys.exc_info()[1])
+
+    got_request_exception.connect(record)
+    yield caught
+    got_request_exception.disconnect(record)
+
+
+def send_in_charset(client: Client, method: str, url: str, charset: str,
+                    multipart: bool = False) -> Any:
+    """Send ``url`` with a query (token included) and a body that declare ``charset``."""
+    query = urlencode({"token": SECRET, "identity": "+15550000001", "text": "caf\u00e9",
+                       "id": "x-1"})
+    content_type = f"application/x-www-form-urlencoded; charset={charset}"
+    body = b"identity=%2B15550000001&text=caf%C3%A9"
+    if multipart:
+        content_type = f"multipart/form-data; boundary=xyz; charset={charset}"
+        body = (b'--xyz\r\nContent-Disposition: form-data; name="text"\r\n\r\n'
+                b"caf\xc3\xa9 a..b a-\xff\r\n--xyz--\r\n")
+    return client.generic(method, f"{url}?{query}", data=body, content_type=content_type)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_every_codec_on_the_inbound_urls_is_below_500(
+    fuzz_target: Any, escaped_exceptions: list[Any], method: str
+) -> None:
+    client = Client(raise_request_exception=False)
+    for charset in CODECS:
+        for url in ("/backends/gw/", "/backends/gw/status/"):
+            for multipart in (False, True):
+                response = send_in_charset(client, method, url, charset, multipart)
+                assert response.status_code < 500, (charset, url, response.content)
+                if charset in UNREADABLE:
+                    assert response.status_code == 400, (charset, url)
+                    assert "charset" in response.json()["error"]
+    assert escaped_exceptions == []
+
+
+@pytest.mark.parametrize("middleware", [True, False], ids=["with-middleware", "without"])
+def test_every_codec_on_the_pages_is_below_500(
+    db: None, settings: Any, escaped_exceptions: list[Any], middleware: bool
+) -> None:
+    if middleware:
+        settings.MIDDLEWARE = ["rapidsms.middleware.RequestEncodingMiddleware",
+                               *settings.MIDDLEWARE]
+    client = Client(raise_request_exception=False)
+    for charset in distinct_codecs(CODECS):
+        for url in PAGES:
+            for method, multipart in (("GET", False), ("POST", False), ("POST", True)):
+                response = send_in_charset(client, method, url, charset, multipart)
+                assert response.status_code < 500, (charset, url, response.content)
+                if middleware and charset in UNREADABLE:
+                    assert response.status_code == 400, (charset, url)
+                    assert "charset" in response.json()["error"]
+    assert escaped_exceptions == []
