@@ -94,6 +94,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     apps: list[tuple[str, str]] = []
     backends: list[tuple[str, str]] = []
     router_error = ""
+    unavailable: list[tuple[str, str]] = []
     try:
         router = get_router()
     except (ImproperlyConfigured, ValueError) as exc:
@@ -102,9 +103,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     else:
         apps = [(app.name, _dotted_path(app)) for app in router.apps]
         backends = [(name, _dotted_path(backend)) for name, backend in router.backends.items()]
+        unavailable = sorted(getattr(router, "unavailable_backends", {}).items())
     context = {
         "apps": apps,
         "backends": backends,
+        "unavailable_backends": unavailable,
         "router_error": router_error,
         "counts": {
             "contacts": Contact.objects.count(),

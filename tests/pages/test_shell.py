@@ -93,12 +93,21 @@ def test_dashboard_links_every_page_and_lists_apps_and_backends(logged_in):
 
 
 def test_dashboard_shows_a_broken_backend_setting_instead_of_failing(logged_in):
-    broken = {"bad": {"ENGINE": "no.such.Backend"}}
+    broken = {"bad": {"ENGINE": "rapidsms.models.Contact"}}  # not a backend class
     with override_settings(INSTALLED_BACKENDS=broken):
         response = logged_in.get("/")
     assert response.status_code == 200
     assert "The router could not be built:" in response.content.decode()
-    assert "no.such.Backend" in response.content.decode()
+    assert "rapidsms.models.Contact" in response.content.decode()
+
+
+def test_dashboard_names_a_backend_whose_engine_does_not_import(logged_in):
+    broken = {"bad": {"ENGINE": "no.such.Backend"},
+              "message_tester": {"ENGINE": "rapidsms.backends.database.DatabaseBackend"}}
+    with override_settings(INSTALLED_BACKENDS=broken):
+        page = logged_in.get("/").content.decode()
+    assert "Backend bad is not loaded; nothing can be sent or received through it:" in page
+    assert "no.such.Backend" in page and "message_tester" in page
 
 
 def test_staff_see_the_admin_link(logged_in, user):
