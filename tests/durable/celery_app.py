@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import beat_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
@@ -15,8 +15,9 @@ app.autodiscover_tasks()
 
 
 @worker_ready.connect
+@beat_init.connect
 def _tell_the_test(**kwargs: object) -> None:
-    """Touch the file a test waits for once the worker consumes (tests only)."""
+    """Touch the file a test waits for once the worker consumes, or beat runs (tests only)."""
     path = os.environ.get("RAPIDSMS_TEST_READY_FILE")
     if path:
         with open(path, "w") as ready:

@@ -86,6 +86,17 @@ class Worker:
     def launch(self) -> Worker:
         """Start the worker process without waiting for it."""
         self.ready_path.unlink(missing_ok=True)
+        command = self.command()
+        env = {**os.environ, **self.env, "RAPIDSMS_TEST_READY_FILE": str(self.ready_path),
+               "PYTHONPATH": str(REPO_ROOT)}
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        return self
+
+    def command(self) -> list[str]:
+        """Return the command line that starts the process."""
         command = [
             sys.executable, "-m", "celery", "-A", "tests.durable.celery_app", "worker",
             "-P", self.pool, "-c", str(self.concurrency), "-Q", ",".join(self.queues),
@@ -94,13 +105,7 @@ class Worker:
         ]
         if self.beat:
             command += ["-B", "-s", str(self.schedule_path)]
-        env = {**os.environ, **self.env, "RAPIDSMS_TEST_READY_FILE": str(self.ready_path),
-               "PYTHONPATH": str(REPO_ROOT)}
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()
-        return self
+        return command
 
     def wait_ready(self, timeout: float = 30) -> Worker:
         """Wait until the worker consumes from its queues; fail the test if it does not."""
@@ -113,6 +118,18 @@ class Worker:
                             pytrace=False)
             time.sleep(0.05)
         return self
+
+    def pause_pool(self) -> None:
+        """Stop the pool's processes (SIGSTOP), as a long task would keep them busy.
+
+        The worker's main process still takes tasks from the broker, and
+        holds them until a pool process is free. Nothing with the thread pool.
+        """
+        if not self.proc or self.proc.poll() is not None:
+            return
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        for pid in children.read_text().split() if children.exists() else []:
+            os.kill(int(pid), signal.SIGSTOP)
 
     def kill(self) -> None:
         """Kill the worker and its children at once, as a crash would (SIGKILL)."""
@@ -142,6 +159,19 @@ class Worker:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+
+class Beat(Worker):
+    """``celery beat`` on its own, as a deployment runs it (one for the whole deployment)."""
+
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
+        super().__init__(name, env, [], log_dir, concurrency=0)
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "-m", "celery", "-A", "tests.durable.celery_app", "beat",
+            "-s", str(self.schedule_path), "-l", "WARNING",
+        ]
 
 
 class RedisServer:

@@ -7,16 +7,22 @@ is idempotent; the database, not the broker, says what is left to do.
 Retries are not Celery retries: each transmission's next attempt is stored
 and handed to the broker again (see :mod:`rapidsms.router.db.retry`).
 
-Projects load these tasks with ``app.autodiscover_tasks()``.
+Projects load these tasks with ``app.autodiscover_tasks()``, which also
+connects :func:`start_incoming_sweep` to the workers' start.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from typing import Any
 
 from celery import shared_task
+from celery.signals import worker_ready
 
 from rapidsms.router.db.queues import BULK
+
+logger = logging.getLogger("rapidsms.router.db")
 
 __all__ = [
     "drain_async",
@@ -87,6 +93,56 @@ def send_transmissions(
     backend_name = Backend.objects.filter(pk=backend_id).values_list("name", flat=True).first()
     if backend_name is not None:
         store_router().send_stored(backend_name, message_id, transmission_ids)
+
+
+@worker_ready.connect(dispatch_uid="rapidsms.router.db.start_incoming_sweep")
+def start_incoming_sweep(sender: Any = None, **kwargs: Any) -> None:
+    """Have a worker that serves the incoming queue sweep at once, then at every interval.
+
+    Connected to Celery's ``worker_ready`` (``sender`` is the worker's
+    consumer). A worker that does not consume the incoming queue, a project
+    without the durable router, or ``RAPIDSMS_INCOMING_SWEEP_INTERVAL = 0``
+    starts nothing. The sweep (:func:`rapidsms.router.db.wakeup.sweep`) runs
+    on the worker's own timer, between tasks, not in a task: a task could
+    wait behind the very backlog it should rescue.
+    """
+    from django.core.exceptions import ImproperlyConfigured
+
+    from rapidsms.router.db.conf import get_setting
+    from rapidsms.router.db.queues import incoming_queue
+    from rapidsms.router.db.router import store_router
+
+    interval = float(get_setting("RAPIDSMS_INCOMING_SWEEP_INTERVAL"))
+    if sender is None or interval <= 0:
+        return
+    if incoming_queue() not in sender.app.amqp.queues.consume_from:
+        return
+    try:
+        store_router()
+    except ImproperlyConfigured:
+        return
+    # A worker that starts may replace one that died: it takes whatever waits.
+    _sweep_incoming(waited=0.0)
+    sender.timer.call_repeatedly(interval, _sweep_incoming)
+
+
+def _sweep_incoming(waited: float | None = None) -> None:
+    from django.db import close_old_connections
+
+    from rapidsms.router.db import wakeup
+    from rapidsms.router.db.router import store_router
+
+    # The timer's thread has no request around it to retire a broken connection.
+    close_old_connections()
+    try:
+        router = store_router()
+        wakeup.sweep(
+            lambda: router.wake_incoming_workers(force=True),
+            wakeup.STALE_AFTER if waited is None else waited,
+        )
+    except Exception:
+        logger.warning("Could not look for incoming messages that wait; trying again later.",
+                       exc_info=True)
 
 
 @shared_task(name="rapidsms.router.db.prune", **TASK_OPTIONS)

@@ -19,6 +19,17 @@ sets the flag again and publishes a new task. A worker that claims a full
 batch requests a wake-up itself, so that another worker joins in while a
 backlog lasts. A flag older than :data:`STALE_AFTER` seconds counts as clear:
 its task may have been lost with the broker or its publisher.
+
+A task can also be lost with a worker. A worker takes a few tasks ahead of
+the one it runs (Celery's prefetch); killed, it takes them along. RabbitMQ
+gives them to another worker at once, Redis only after its visibility
+timeout (an hour by default). Meanwhile the flag says a wake-up is on its
+way, and a message that arrives next would wait for a later one. So every
+worker that serves the incoming queue also sweeps (:func:`sweep`): when it
+starts, and every ``RAPIDSMS_INCOMING_SWEEP_INTERVAL`` seconds, it looks for
+a message that has waited longer than :data:`STALE_AFTER` and wakes the
+workers if it finds one. The same sweep picks up, as soon as their lease
+runs out, the messages a dead worker had claimed.
 """
 
 from __future__ import annotations
@@ -31,12 +42,15 @@ from django.db import IntegrityError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from rapidsms.router.db.models import Wakeup
+from rapidsms.router.db import inbox
+from rapidsms.router.db.conf import get_setting
+from rapidsms.router.db.models import Transmission, Wakeup
+from rapidsms.router.db.status import Direction
 
 logger = logging.getLogger("rapidsms.router.db")
 
 #: Seconds after which a wake-up that no worker started on is requested again.
-STALE_AFTER = 10.0
+STALE_AFTER = 5.0
 
 
 def request(queue: str, publish: Callable[[], None], force: bool = False) -> bool:
@@ -87,3 +101,30 @@ def _set_flag(queue: str, now: datetime, stale: datetime) -> bool:
 def clear(queue: str) -> None:
     """Say that a worker has started on ``queue``'s wake-up (before it claims its batch)."""
     Wakeup.objects.filter(queue=queue, requested_at__isnull=False).update(requested_at=None)
+
+
+def overdue(waited: float) -> bool:
+    """Return True when an incoming message has waited longer than ``waited`` seconds.
+
+    Waiting means a worker may claim it: never claimed yet, or claimed by a
+    worker that died (its lease, ``RAPIDSMS_PROCESSING_LEASE``, has run out).
+    """
+    lease = float(get_setting("RAPIDSMS_PROCESSING_LEASE"))
+    since = timezone.now() - timedelta(seconds=waited)
+    waiting = Transmission.objects.filter(direction=Direction.INCOMING, date__lt=since)
+    return waiting.filter(inbox.claimable(lease)).exists()
+
+
+def sweep(wake: Callable[[], object], waited: float = STALE_AFTER) -> bool:
+    """Call ``wake`` if an incoming message has waited longer than ``waited`` seconds; True if so.
+
+    Run by the workers that serve the incoming queue (see the module's
+    documentation); ``wake`` publishes a wake-up whatever the flag says.
+    One query when nothing waits. When the workers are merely busy, the
+    extra wake-up costs one task: the worker that runs it claims a batch.
+    """
+    if not overdue(waited):
+        return False
+    logger.info("Incoming messages wait longer than %ss; waking the workers.", waited)
+    wake()
+    return True

@@ -1,0 +1,202 @@
+"""A killed worker: replies keep coming within seconds, at the default settings.
+
+Runs the deployment guide's processes (a worker routing incoming messages in
+processes, a worker sending in threads, and beat) against PostgreSQL and a
+real broker, Redis and RabbitMQ in turn, with none of the store's timings
+shortened. A thread posts messages to the inbound endpoint the whole time;
+one worker is killed with SIGKILL and a replacement started, as systemd
+would. Every message received after the kill must be answered once, within
+:data:`REPLY_WITHIN` seconds of its intake.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import Counter
+from datetime import datetime
+
+import pytest
+import requests
+from django.utils import timezone
+
+from rapidsms.router.db.conf import DEFAULTS
+from rapidsms.router.db.models import Message, Transmission
+from rapidsms.router.db.status import Status
+from tests.durable.pipeline import Pipeline, require_postgresql
+from tests.durable.processes import Beat, Worker, missing, reachable, wait_until
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+#: What the issue promises: a reply within this many seconds of intake, kill or not.
+REPLY_WITHIN = 20.0
+
+#: The store's timings, left at their defaults (the other tests shorten them).
+DEFAULT_TIMINGS = {
+    name: DEFAULTS[name]
+    for name in (
+        "RAPIDSMS_RETRY_BASE_DELAY",
+        "RAPIDSMS_RETRY_MAX_DELAY",
+        "RAPIDSMS_SEND_LEASE",
+        "RAPIDSMS_REDISPATCH_AFTER",
+        "RAPIDSMS_PROCESSING_LEASE",
+    )
+}
+
+
+def broker_url(kind: str) -> str:
+    """Return the URL of the ``kind`` broker from the environment; skip/fail when none answers."""
+    if kind == "redis":
+        candidates = [os.environ.get("REDIS_URL", ""), os.environ.get("CELERY_BROKER_URL", "")]
+        scheme, port, hint = "redis", 6379, "REDIS_URL=redis://127.0.0.1:6379/0"
+    else:
+        candidates = [os.environ.get("RABBITMQ_URL", ""), os.environ.get("CELERY_BROKER_URL", "")]
+        scheme, port, hint = "amqp", 5672, "RABBITMQ_URL=amqp://guest:guest@127.0.0.1:5672//"
+    url = next((url for url in candidates if url.startswith(scheme)), "")
+    if not url:
+        missing(f"This test needs {kind}: set {hint}")
+    if not reachable(url, port):
+        missing(f"No {kind} answers at {url}")
+    return url
+
+
+class Deployment(Pipeline):
+    """The pipeline run as the deployment guide runs it, with the default timings."""
+
+    def worker_env(self) -> dict[str, str]:
+        env = super().worker_env()
+        env.update(
+            RAPIDSMS_TEST_VISIBILITY="",  # Redis's own visibility timeout (an hour)
+            RAPIDSMS_TEST_PREFETCH="4",  # Celery's default
+            RAPIDSMS_TEST_RECOVER_EVERY="60",  # the guide's beat schedule
+        )
+        return env
+
+    def start(self) -> dict[str, Worker]:
+        """Start the incoming worker, the send worker and beat; return them by role."""
+        env = self.worker_env()
+        processes = {
+            "incoming": Worker("incoming", env, [self.incoming_queue], self.log_dir,
+                               concurrency=2, pool="prefork"),
+            "send": Worker("send", env, [f"{self.send_prefix}sink"], self.log_dir,
+                           concurrency=8, pool="threads"),
+            "beat": Beat("beat", env, self.log_dir),
+        }
+        self.workers.extend(processes.values())
+        for process in processes.values():
+            process.launch()
+        for process in processes.values():
+            process.wait_ready()
+        return processes
+
+
+    def close(self) -> None:
+        for process in self.workers:
+            process.kill()  # no need to wait for a warm shutdown
+        super().close()
+
+
+class Poster(threading.Thread):
+    """Post a message to the inbound endpoint every ``interval`` seconds until stopped."""
+
+    def __init__(self, url: str, tag: str, interval: float = 0.02) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.tag = tag
+        self.interval = interval
+        self.stopped = threading.Event()
+        self.statuses: Counter = Counter()
+
+    def run(self) -> None:
+        session = requests.Session()
+        count = 0
+        while not self.stopped.is_set():
+            count += 1
+            answer = session.post(
+                self.url,
+                data={"from": f"+1555{count % 50:07d}", "text": f"echo {self.tag}-{count}",
+                      "id": f"{self.tag}-{count}"},
+                timeout=30,
+            )
+            self.statuses[answer.status_code] += 1
+            self.stopped.wait(self.interval)
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(60)
+
+
+def reply_delays(since: datetime) -> dict[int, float | None]:
+    """Return, for each message received after ``since``, the seconds until its reply was sent."""
+    received = dict(
+        Message.objects.filter(direction="I", date__gt=since).values_list("pk", "date")
+    )
+    sent = Transmission.objects.filter(
+        direction="O", status=Status.SENT, message__in_response_to__in=list(received)
+    ).values_list("message__in_response_to", "sent")
+    delays: dict[int, float | None] = dict.fromkeys(received)
+    for message_id, when in sent:
+        delays[message_id] = (when - received[message_id]).total_seconds()
+    return delays
+
+
+def kill_and_replace(run: Deployment, victim: Worker) -> dict[int, float | None]:
+    """Kill ``victim`` while messages come in, start a replacement; return the reply delays.
+
+    The delays are those of the messages received after the kill, once
+    each has its reply or :data:`REPLY_WITHIN` and some more have passed.
+    """
+    poster = Poster(f"{run.inbound.url}/inbound/", tag=victim.name)
+    replies = len(run.sink.accepted)
+    poster.start()
+    try:
+        wait_until(lambda: len(run.sink.accepted) >= replies + 10, 30,
+                   message="no reply came before the kill")
+        # Its processes are busy (a slow app, say), so the tasks it takes
+        # meanwhile wait in its hands, where the kill loses them on Redis.
+        victim.pause_pool()
+        time.sleep(1)
+        killed_at = timezone.now()
+        victim.kill()
+        victim.launch()  # as systemd restarts it
+        # A few more messages, then none: no later arrival may be what
+        # wakes the workers for them.
+        time.sleep(2)
+    finally:
+        poster.stop()
+    assert set(poster.statuses) == {200}
+    victim.wait_ready()
+    deadline = time.monotonic() + REPLY_WITHIN + 10
+    delays = reply_delays(killed_at)
+    while None in delays.values() and time.monotonic() < deadline:
+        time.sleep(0.2)
+        delays = reply_delays(killed_at)
+    return delays
+
+
+@pytest.mark.parametrize("kind", ["redis", "rabbitmq"])
+def test_replies_keep_coming_within_seconds_when_a_worker_is_killed(kind, settings, tmp_path):
+    require_postgresql()
+    run = Deployment(broker_url(kind), settings, tmp_path, **DEFAULT_TIMINGS)
+    try:
+        processes = run.start()
+        for victim in ("incoming", "send"):
+            delays = kill_and_replace(run, processes[victim])
+
+            assert delays, "no message was received after the kill"
+            late = {pk: delay for pk, delay in delays.items()
+                    if delay is None or delay > REPLY_WITHIN}
+            assert not late, (
+                f"{victim} worker killed: {len(late)} of {len(delays)} messages received after "
+                f"the kill were not answered within {REPLY_WITHIN}s (None: not at all): "
+                f"{sorted(late.items())[:10]}"
+            )
+            answers = Counter(
+                Message.objects.filter(direction="O", in_response_to__in=list(delays))
+                .values_list("in_response_to", flat=True)
+            )
+            assert set(answers.values()) == {1}, f"{victim} worker killed: a message answered twice"
+        assert max(run.sink.counts().values()) == 1, "a reply reached the gateway twice"
+    finally:
+        run.close()
