@@ -132,3 +132,15 @@ NONSENSE = [
 def test_tables_answer_any_query_string_without_an_error(logged_in, url):
     for params in NONSENSE:
         assert logged_in.get(url, params).status_code == 200, params
+
+
+def test_the_installed_apps_register_their_pages_in_the_navigation(logged_in, user):
+    page = logged_in.get("/").content.decode()
+    nav = page.split('<nav class="site-nav"')[1].split("</nav>")[0]
+    for title in ("Message tester", "Message log", "Messaging", "Contacts"):
+        assert f">{title}</a>" in nav
+    assert "Message store" not in nav  # staff only
+    user.is_staff = True
+    user.save()
+    nav = logged_in.get("/").content.decode().split('<nav class="site-nav"')[1]
+    assert ">Message store</a>" in nav.split("</nav>")[0]

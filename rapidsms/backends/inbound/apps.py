@@ -11,11 +11,10 @@ class InboundConfig(AppConfig):
 
     def ready(self) -> None:
         # The middleware module sets aside a charset Django cannot read
-        # before the first request is built, middleware installed or not.
-        from rapidsms import middleware  # noqa: F401
-        from rapidsms import extensions
-        from rapidsms.backends.inbound import checks  # noqa: F401  (registers the checks)
-        from rapidsms.backends.inbound import prune
+        # before the first request is built, middleware installed or not;
+        # importing checks registers them.
+        from rapidsms import extensions, middleware  # noqa: F401
+        from rapidsms.backends.inbound import checks, prune  # noqa: F401
 
         extensions.register_prune_step(extensions.PruneStep(
             "received_ids", prune.prune_received_ids, prune.describe))

@@ -12,3 +12,11 @@ class MessageLogConfig(AppConfig):
     verbose_name = _("Message log")
     # RapidSMS 2.x created this table with integer keys; keep them so it upgrades in place.
     default_auto_field = "django.db.models.AutoField"
+
+    def ready(self) -> None:
+        from rapidsms import extensions
+
+        extensions.register_page(extensions.Page(
+            url_name="message_log", title=_("Message log"),
+            description=_("Every message in and out: search, filter, export as CSV."), order=20,
+        ))

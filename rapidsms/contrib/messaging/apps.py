@@ -10,3 +10,11 @@ class MessagingConfig(AppConfig):
     name = "rapidsms.contrib.messaging"
     label = "messaging"
     verbose_name = _("Messaging")
+
+    def ready(self) -> None:
+        from rapidsms import extensions
+
+        extensions.register_page(extensions.Page(
+            url_name="messaging", title=_("Messaging"),
+            description=_("Send one message to many contacts."), order=30,
+        ))

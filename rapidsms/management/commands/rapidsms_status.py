@@ -1,14 +1,20 @@
-"""``manage.py rapidsms_status``: messages in the store by direction, status and backend."""
+"""``manage.py rapidsms_status``: what the installed apps report about their messages.
+
+The report comes from the installed apps (see
+:func:`rapidsms.extensions.register_status_provider`); with the message
+store (``rapidsms.router.db``): the messages by direction, status and
+backend, and the queues the workers must serve.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import Count, Min
-from django.utils import timezone
+
+from rapidsms import extensions
 
 
 class Command(BaseCommand):
@@ -27,72 +33,24 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not apps.is_installed("rapidsms.router.db"):
+        providers = extensions.status_providers()
+        if not providers:
             raise CommandError(
                 "The message store is not installed: add 'rapidsms.router.db' to "
                 "INSTALLED_APPS and use RAPIDSMS_ROUTER = 'rapidsms.router.db.DatabaseRouter'."
             )
-        from rapidsms.router.db.models import Transmission
-        from rapidsms.router.db.queues import all_queues
-
-        recovered = None
-        if options["recover"]:
-            from django.core.exceptions import ImproperlyConfigured
-
-            from rapidsms.router.db.recovery import recover
-
+        reports = {}
+        for name, provider in providers.items():
             try:
-                recovered = recover()
+                reports[name] = provider(recover=options["recover"])
             except ImproperlyConfigured as exc:
                 raise CommandError(str(exc)) from exc
-        rows = list(
-            Transmission.objects.values("direction", "backend", "status")
-            .annotate(count=Count("pk"), oldest=Min("date"))
-            .order_by("direction", "backend", "status")
-        )
-        now = timezone.now()
         if options["json"]:
-            data = {
-                "counts": [
-                    {
-                        "direction": "incoming" if row["direction"] == "I" else "outgoing",
-                        "backend": row["backend"],
-                        "status": row["status"],
-                        "count": row["count"],
-                        "oldest_seconds": round((now - row["oldest"]).total_seconds(), 1),
-                    }
-                    for row in rows
-                ],
-                "queues": all_queues(),
-                "unknown_outcome": sum(
-                    row["count"] for row in rows if row["status"] == "unknown"
-                ),
-            }
-            if recovered is not None:
-                data["recovered"] = recovered
+            # One provider (the usual case) prints its data as it is.
+            data = (next(iter(reports.values())).data if len(reports) == 1
+                    else {name: report.data for name, report in reports.items()})
             self.stdout.write(json.dumps(data, indent=2))
             return
-        if recovered is not None:
-            self.stdout.write(
-                "Recovered: {stale_sends} stale send(s) resolved, {incoming} incoming and "
-                "{outgoing} outgoing handed to the workers again.".format(**recovered)
-            )
-        if not rows:
-            self.stdout.write("The message store is empty.")
-        else:
-            self.stdout.write(f"{'direction':<10} {'backend':<20} {'status':<12} {'count':>8}")
-            for row in rows:
-                direction = "incoming" if row["direction"] == "I" else "outgoing"
-                self.stdout.write(
-                    f"{direction:<10} {row['backend']:<20} {row['status']:<12} {row['count']:>8}"
-                )
-            total = sum(row["count"] for row in rows)
-            self.stdout.write(f"{'total':<44} {total:>8}")
-        unknown = sum(row["count"] for row in rows if row["status"] == "unknown")
-        if unknown:
-            self.stdout.write(
-                f"{unknown} outgoing message(s) have an unknown outcome: their worker stopped "
-                "while the gateway had them. A delivery report settles them; resend those that "
-                "did not arrive from the messages page or the admin."
-            )
-        self.stdout.write("Worker queues: " + ",".join(all_queues()))
+        for report in reports.values():
+            for line in report.lines:
+                self.stdout.write(line)

@@ -14,6 +14,17 @@ class MessageStoreConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self) -> None:
-        from rapidsms.router.db import checks, reports  # noqa: F401  (registers the checks)
+        from rapidsms import extensions
+
+        # Importing checks registers them.
+        from rapidsms.router.db import checks, operations, prune, reports  # noqa: F401
 
         reports.connect_signal()
+        extensions.register_prune_step(extensions.PruneStep(
+            "messages", prune.prune_message_store, prune.describe))
+        extensions.register_status_provider("message_store", operations.status_report)
+        extensions.register_page(extensions.Page(
+            url_name="rapidsms_db:messages", title=_("Message store"),
+            description=_("Every message by status, with retries and failures."),
+            order=50, staff_only=True,
+        ))
