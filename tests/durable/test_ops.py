@@ -6,6 +6,7 @@ import json
 from io import StringIO
 
 import pytest
+import requests
 from django.core.management import call_command
 
 from rapidsms.errors import MessageSendingError
@@ -95,9 +96,40 @@ def test_rapidsms_status_prints_counts_by_status_and_backend(failed_and_sent):
     assert data["recovered"] == {"stale_sends": 0, "incoming": 0, "outgoing": 0}
 
 
-def test_the_health_url_reports_the_database_and_the_backlog(client, store_router, connect):
+HEALTH_TOKEN = "tests-only-health-token-1"
+
+
+@pytest.fixture
+def health_tokens(settings):
+    settings.RAPIDSMS_HEALTH_TOKENS = ["tests-only-old-token", HEALTH_TOKEN]
+    return settings.RAPIDSMS_HEALTH_TOKENS
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def test_the_health_url_tells_anyone_only_whether_all_is_well(client, store_router, connect):
     receive("echo hi", connect("+15550001")[0])
     answer = client.get("/rapidsms/health/")
+    assert answer.status_code == 200
+    assert answer.json() == {"ok": True}
+    assert "mock" not in answer.content.decode()
+    assert "Authorization" in answer["Vary"] and "no-cache" in answer["Cache-Control"]
+
+
+def test_the_health_url_gives_a_logged_in_user_who_is_not_staff_only_ok(
+    client, store_router, django_user_model
+):
+    client.force_login(django_user_model.objects.create_user("amina", password="x-123456"))
+    assert client.get("/rapidsms/health/").json() == {"ok": True}
+
+
+def test_the_health_url_reports_the_database_and_the_backlog_to_staff(
+    admin_client, store_router, connect
+):
+    receive("echo hi", connect("+15550001")[0])
+    answer = admin_client.get("/rapidsms/health/")
     assert answer.status_code == 200
     report = answer.json()
     assert report["ok"] is True
@@ -106,7 +138,70 @@ def test_the_health_url_reports_the_database_and_the_backlog(client, store_route
     assert report["backlog"]["pending"] == {}
 
 
-def test_the_health_url_answers_503_when_the_broker_is_down(client, store_router, settings):
+@pytest.mark.parametrize("token", ["tests-only-old-token", HEALTH_TOKEN])
+def test_the_health_url_reports_details_to_each_configured_token(
+    client, store_router, health_tokens, token
+):
+    answer = client.get("/rapidsms/health/", **bearer(token))
+    assert answer.status_code == 200
+    assert set(answer.json()) == {"ok", "database", "broker", "backlog"}
+
+
+@pytest.mark.parametrize(
+    "token", ["wrong", HEALTH_TOKEN[:-1], HEALTH_TOKEN + "x", "t", "é" * 8, "tests-only"]
+)
+def test_the_health_url_refuses_a_wrong_token(client, store_router, health_tokens, token):
+    answer = client.get("/rapidsms/health/", **bearer(token))
+    assert answer.status_code == 403
+    assert set(answer.json()) == {"ok", "error"}
+
+
+def test_the_health_url_has_no_token_until_one_is_configured(client, store_router, settings):
+    settings.RAPIDSMS_HEALTH_TOKENS = ["", None]
+    assert client.get("/rapidsms/health/", **bearer("anything")).status_code == 403
+    assert client.get("/rapidsms/health/", HTTP_AUTHORIZATION="Bearer ").json() == {"ok": True}
+    # A string instead of a list is one token, not one token per character.
+    settings.RAPIDSMS_HEALTH_TOKENS = HEALTH_TOKEN
+    assert client.get("/rapidsms/health/", **bearer("t")).status_code == 403
+    assert "backlog" in client.get("/rapidsms/health/", **bearer(HEALTH_TOKEN)).json()
+
+
+@pytest.fixture
+def http_server(db):
+    """Serve the project over HTTP on 127.0.0.1 (a free port) in a thread; yield its URL."""
+    from django.db import connections
+    from django.test.testcases import LiveServerThread
+
+    shared = {conn.alias: conn for conn in connections.all()
+              if conn.vendor == "sqlite" and conn.is_in_memory_db()}
+    thread = LiveServerThread("127.0.0.1", static_handler=lambda app: app,
+                              connections_override=shared, port=0)
+    thread.daemon = True
+    for conn in shared.values():
+        conn.inc_thread_sharing()
+    thread.start()
+    thread.is_ready.wait(timeout=30)
+    if thread.error:
+        raise thread.error
+    yield f"http://127.0.0.1:{thread.port}"
+    thread.terminate()
+    for conn in shared.values():
+        conn.dec_thread_sharing()
+
+
+def test_the_health_url_over_http_with_a_token(http_server, store_router, health_tokens):
+    url = http_server + "/rapidsms/health/"
+    anonymous = requests.get(url, timeout=10)
+    assert (anonymous.status_code, anonymous.json()) == (200, {"ok": True})
+    detailed = requests.get(url, headers={"Authorization": f"Bearer {HEALTH_TOKEN}"}, timeout=10)
+    assert detailed.status_code == 200 and detailed.json()["database"] == {"ok": True}
+    refused = requests.get(url, headers={"Authorization": "Bearer nope"}, timeout=10)
+    assert refused.status_code == 403
+
+
+def test_the_health_url_answers_503_when_the_broker_is_down(
+    client, store_router, settings, health_tokens
+):
     from celery import current_app
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
@@ -114,12 +209,14 @@ def test_the_health_url_answers_503_when_the_broker_is_down(client, store_router
     previous = current_app.conf.broker_read_url
     current_app.conf.broker_read_url = "redis://127.0.0.1:9/0"  # nothing listens on port 9
     try:
-        answer = client.get("/rapidsms/health/")
+        anonymous = client.get("/rapidsms/health/")
+        detailed = client.get("/rapidsms/health/", **bearer(HEALTH_TOKEN))
     finally:
         current_app.conf.broker_read_url = previous
-    assert answer.status_code == 503
-    assert answer.json()["broker"]["ok"] is False
-    assert answer.json()["database"]["ok"] is True
+    assert (anonymous.status_code, anonymous.json()) == (503, {"ok": False})
+    assert detailed.status_code == 503
+    assert detailed.json()["broker"]["ok"] is False
+    assert detailed.json()["database"]["ok"] is True
 
 
 def test_delivery_reports_only_move_forward_and_keep_every_raw_report(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import enum
+import hmac
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db import connection
@@ -12,6 +15,7 @@ from django.db.models import Count, Min
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -98,17 +102,66 @@ def resend_unknown(
 
 @never_cache
 def health(request: HttpRequest) -> JsonResponse:
-    """Report whether the database and the broker answer, and how much work is waiting.
+    """Report whether the database and the broker answer: 200 and ``{"ok": true}``, or 503.
 
-    Answers 200 when both answer and 503 otherwise, so a load balancer or a
-    monitor can use it as it is. Names no host and no credential.
+    A load balancer or a monitor can use it as it is. Anyone gets only
+    ``ok``; a logged-in staff user, or a caller sending one of
+    ``RAPIDSMS_HEALTH_TOKENS`` as ``Authorization: Bearer <token>``, also
+    gets each dependency's state, the backlog and the depth of each queue.
+    A token that is not one of them is refused with 403. Names no host and
+    no credential.
     """
-    report: dict[str, Any] = {"database": check_database(), "broker": check_broker()}
-    if report["database"]["ok"]:
-        report["backlog"] = backlog()
-    healthy = report["database"]["ok"] and report["broker"]["ok"]
-    report["ok"] = healthy
-    return JsonResponse(report, status=200 if healthy else 503)
+    access = health_access(request)
+    if access is HealthAccess.REFUSED:
+        response = JsonResponse({"ok": False, "error": "The health token is not valid."},
+                                status=403)
+    elif access is HealthAccess.DETAILS:
+        report: dict[str, Any] = {"database": check_database(), "broker": check_broker()}
+        if report["database"]["ok"]:
+            report["backlog"] = backlog()
+        report["ok"] = report["database"]["ok"] and report["broker"]["ok"]
+        response = JsonResponse(report, status=200 if report["ok"] else 503)
+    else:
+        # No queue depths here: an anonymous caller should cost one query
+        # and one broker connection at most.
+        healthy = check_database()["ok"] and check_broker(queue_depths=False)["ok"]
+        response = JsonResponse({"ok": healthy}, status=200 if healthy else 503)
+    patch_vary_headers(response, ["Authorization", "Cookie"])
+    return response
+
+
+class HealthAccess(enum.Enum):
+    """What a caller of the health URL may see."""
+
+    OK_ONLY = "ok"
+    DETAILS = "details"
+    REFUSED = "refused"
+
+
+def health_access(request: HttpRequest) -> HealthAccess:
+    """Return what the caller may see: staff and a valid token see details."""
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and presented.strip():
+        if token_is_valid(presented.strip()):
+            return HealthAccess.DETAILS
+        return HealthAccess.REFUSED
+    user = getattr(request, "user", None)
+    if user is not None and user.is_active and user.is_staff:
+        return HealthAccess.DETAILS
+    return HealthAccess.OK_ONLY
+
+
+def token_is_valid(presented: str) -> bool:
+    """Return whether ``presented`` is one of ``RAPIDSMS_HEALTH_TOKENS``, in constant time."""
+    tokens = getattr(settings, "RAPIDSMS_HEALTH_TOKENS", None) or []
+    if isinstance(tokens, str):
+        tokens = [tokens]  # a bare string is one token, not one per character
+    found = False
+    for token in tokens:
+        if token:
+            # Every token is compared, so the time taken does not tell which matched.
+            found |= hmac.compare_digest(str(token).encode(), presented.encode())
+    return found
 
 
 def check_database() -> dict[str, Any]:
@@ -122,7 +175,7 @@ def check_database() -> dict[str, Any]:
         return {"ok": False, "error": type(exc).__name__}
 
 
-def check_broker() -> dict[str, Any]:
+def check_broker(queue_depths: bool = True) -> dict[str, Any]:
     """Return the broker's reachability and each queue's depth (``None`` when unknown)."""
     if celery_is_eager():
         return {"ok": True, "eager": True, "queues": {}}
@@ -132,7 +185,7 @@ def check_broker() -> dict[str, Any]:
     try:
         with celery_app().connection_for_read() as conn:
             conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT)
-            for name in all_queues():
+            for name in all_queues() if queue_depths else []:
                 queues[name] = queue_depth(conn, name)
     except Exception as exc:
         logger.warning("Health check: the broker does not answer: %s", exc)
