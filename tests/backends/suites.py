@@ -320,6 +320,15 @@ class MalformedInputSuite(InboundSuite):
         self.assert_refused(response, field=self.identity_field)
         assert not Connection.objects.filter(identity__contains="not-a-number").exists()
 
+    @pytest.mark.parametrize("sender", ["alice bob", "alice\tbob", "alice\x1bbob",
+                                        "alice\u202ebob", "alice\u2028bob"])
+    def test_a_sender_with_white_space_or_a_control_character_is_400_and_not_stored(
+            self, sender: str) -> None:
+        response = self.call(self.inbound_request(identity=sender))
+        self.assert_refused(response, field=self.identity_field)
+        assert not Connection.objects.filter(identity__startswith="alice").exists()
+        assert self.routed() == []
+
     def test_number_is_stored_in_e164(self) -> None:
         self.install(default_region="NG")
         response = self.call(self.inbound_request(identity="0803 123 4567", text="ping"))
@@ -588,6 +597,18 @@ class ContractSuite(GatewaySuite):
         assert caught.value.failed_identities == ["+15550000002"]
         assert caught.value.retryable is False
         assert len(self.gateway.requests) == 3
+
+    @pytest.mark.parametrize("bad", ["+1555 0000002", "+15550000002\n+15550000003",
+                                     "+15550000002\x00", "+15550000002\u202e", ""])
+    def test_a_recipient_with_white_space_or_a_control_character_fails_alone(
+            self, bad: str) -> None:
+        self.install_outgoing()
+        with pytest.raises(MessageSendingError) as caught:
+            self.backend.send("m1", "hi", ["+15550000001", bad, "+15550000004"], {})
+        assert caught.value.failed_identities == [bad]
+        assert caught.value.retryable is False
+        reached = [i for request in self.gateway.requests for i in self.sent_identities(request)]
+        assert sorted(reached) == ["+15550000001", "+15550000004"]
 
     @pytest.mark.parametrize("status, retryable", [(500, True), (503, True), (429, True),
                                                    (400, False), (401, False), (404, False)])
