@@ -27,6 +27,8 @@ Hooks to fill in (see each suite's docstring): ``engine``, ``options``,
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -501,6 +503,40 @@ class FaultSuite(InboundSuite):
                     broker.OperationalError("Error 111 connecting to 127.0.0.1:6379"))
         self.assert_fault(self.call(self.inbound_request()), caplog, status=503)
 
+    @pytest.mark.services
+    @pytest.mark.parametrize("router_kind", ["blocking", "durable"])
+    @pytest.mark.parametrize("outage", ["refused", "terminated"])
+    def test_a_real_database_outage_is_503_with_retry_after_on_every_url(
+        self, transactional_db: None, settings: Any, router_kind: str, outage: str
+    ) -> None:
+        """PostgreSQL down (connections refused) or gone mid-connection: 503, then routed."""
+        from django.db import connection
+
+        from tests.durable.pipeline import require_postgresql
+
+        require_postgresql("a database outage needs a server database")
+        if router_kind == "durable":
+            from rapidsms.router.db.router import DatabaseRouter
+
+            settings.CELERY_TASK_ALWAYS_EAGER = True
+            durable = DatabaseRouter(apps=[], backends=settings.INSTALLED_BACKENDS)
+            settings.RAPIDSMS_ROUTER = durable
+        urls = [("inbound", lambda: self.inbound_request(text="ping", external_id="out-1"))]
+        if getattr(type(self.backend), "status_view", None) is not None:
+            urls.append(("status", self.status_request))
+        for url_name, make_request in urls:
+            request = make_request()  # built first: a status request may write rows
+            # A terminated connection fails the one request that uses it; Django
+            # opens a new one for the next. A server that is down fails them all.
+            tries = 3 if outage == "refused" else 1
+            with database_outage(connection, outage):
+                answers = [self.call(request, url_name=url_name) for _ in range(tries)]
+            for answer in answers:
+                assert answer.status_code == 503, (url_name, answer.content)
+                assert answer["Retry-After"] == "30", url_name
+                assert "again later" in answer.json()["error"]
+            assert self.call(make_request(), url_name=url_name).status_code == 200
+
     @pytest.mark.parametrize("error", BUGS, ids=lambda error: type(error).__name__)
     def test_a_bug_with_a_delivery_report_is_500_and_nothing_is_stored(
         self, monkeypatch: Any, caplog: Any, error: BaseException
@@ -524,6 +560,34 @@ class FaultSuite(InboundSuite):
     def status_request(self) -> GatewayRequest:
         """Return a delivery report as the gateway posts it (gateways with reports)."""
         raise NotImplementedError
+
+
+@contextmanager
+def database_outage(connection: Any, how: str) -> Iterator[None]:
+    """Make the database unreachable for the code under test, then bring it back.
+
+    ``refused``: nothing listens where the connection goes (a server that
+    is down). ``terminated``: the server ends the open connection (a
+    restart, a failover), so the next queries find it closed.
+    """
+    original = dict(connection.settings_dict)
+    if how == "refused":
+        connection.close()
+        connection.settings_dict["PORT"] = str(unused_port())
+    else:
+        import psycopg
+
+        connection.ensure_connection()
+        pid = connection.connection.info.backend_pid
+        with psycopg.connect(host=original["HOST"], port=original["PORT"],
+                             user=original["USER"], password=original["PASSWORD"],
+                             dbname=connection.settings_dict["NAME"], autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict.update(original)
 
 
 class ContractSuite(GatewaySuite):
