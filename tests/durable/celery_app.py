@@ -15,10 +15,16 @@ app.autodiscover_tasks()
 
 
 @worker_ready.connect
-@beat_init.connect
 def _tell_the_test(**kwargs: object) -> None:
-    """Touch the file a test waits for once the worker consumes, or beat runs (tests only)."""
+    """Touch the file a test waits for once the worker consumes (tests only)."""
     path = os.environ.get("RAPIDSMS_TEST_READY_FILE")
     if path:
         with open(path, "w") as ready:
             ready.write(str(os.getpid()))
+
+
+@beat_init.connect
+def _tell_the_test_beat_runs(**kwargs: object) -> None:
+    """Touch the ready file of ``celery beat`` run on its own (a worker's ``-B`` waits for it)."""
+    if os.environ.get("RAPIDSMS_TEST_STANDALONE_BEAT"):
+        _tell_the_test()

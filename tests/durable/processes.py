@@ -165,6 +165,7 @@ class Beat(Worker):
     """``celery beat`` on its own, as a deployment runs it (one for the whole deployment)."""
 
     def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
+        env = {**env, "RAPIDSMS_TEST_STANDALONE_BEAT": "1"}
         super().__init__(name, env, [], log_dir, concurrency=0)
 
     def command(self) -> list[str]:
