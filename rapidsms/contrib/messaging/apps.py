@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 class MessagingConfig(AppConfig):
     name = "rapidsms.contrib.messaging"
     label = "messaging"
+    default_auto_field = "django.db.models.AutoField"
     verbose_name = _("Messaging")
 
     def ready(self) -> None:

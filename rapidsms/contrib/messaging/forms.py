@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,13 @@ logger = logging.getLogger(__name__)
 
 #: The longest text the page sends: ten SMS segments and more.
 MAX_TEXT_LENGTH = 1600
+#: The most recipients one send may have unless ``RAPIDSMS_BULK_SEND_LIMIT`` says otherwise.
+DEFAULT_BULK_SEND_LIMIT = 1000
+
+
+def bulk_send_limit() -> int | None:
+    """Return ``RAPIDSMS_BULK_SEND_LIMIT``, the most recipients of one send (None: no limit)."""
+    return getattr(settings, "RAPIDSMS_BULK_SEND_LIMIT", DEFAULT_BULK_SEND_LIMIT)
 
 
 def search_connections(query: str) -> QuerySet[Connection]:
@@ -65,12 +73,29 @@ class MessagingForm(forms.Form):
     )
     q = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
+    def clean_text(self) -> str:
+        # Browsers post a text area's new lines as CR LF; a phone needs only
+        # LF, and the confirmation step must see the same text twice.
+        return self.cleaned_data["text"].replace("\r\n", "\n")
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if cleaned.get("all_matching"):
-            recipients = list(search_connections(cleaned.get("q", "")))
+            chosen = search_connections(cleaned.get("q", ""))
+            # Counted first, so a search matching millions loads none of them.
+            count = chosen.count()
         else:
-            recipients = list(cleaned.get("connections") or [])
+            chosen = cleaned.get("connections") or Connection.objects.none()
+            count = len(chosen)
+        limit = bulk_send_limit()
+        if limit is not None and count > limit:
+            raise ValidationError(
+                _("This would send to %(count)d recipients; one message may go to at most "
+                  "%(limit)d (RAPIDSMS_BULK_SEND_LIMIT)."),
+                code="too_many_recipients",
+                params={"count": count, "limit": limit},
+            )
+        recipients = list(chosen)
         if "connections" not in self.errors and not recipients:
             raise ValidationError(
                 _("Choose at least one recipient."), code="no_recipients"

@@ -1,4 +1,10 @@
-"""The messaging page (``messaging``) and its send action (``send_message``, POST only)."""
+"""The messaging page (``messaging``) and its send action (``send_message``, POST only).
+
+A send goes in two steps: the first POST shows what it would do (the
+recipients, the SMS each costs, the opted-out ones); the second, from that
+confirmation, sends. Sending to more than one recipient needs the
+``messaging.send_bulk`` permission.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from rapidsms.contrib.messaging.confirmation import confirmation_token, is_confirmed, preview
 from rapidsms.contrib.messaging.forms import (
     MAX_TEXT_LENGTH,
     MessagingForm,
@@ -25,6 +32,9 @@ from rapidsms.deprecation import deprecated_attributes
 from rapidsms.views import configure_table
 
 logger = logging.getLogger(__name__)
+
+#: The permission a user needs to send one message to more than one recipient.
+BULK_PERMISSION = "messaging.send_bulk"
 
 
 def render_page(
@@ -41,6 +51,7 @@ def render_page(
         "table": table,
         "query": query,
         "max_text_length": MAX_TEXT_LENGTH,
+        "may_send_bulk": request.user.has_perm(BULK_PERMISSION),
     }
     return render(request, "messaging/index.html", context, status=status)
 
@@ -56,11 +67,27 @@ def messaging(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def send_message(request: HttpRequest) -> HttpResponse:
-    """Send the message to the chosen connections; say how many it was sent to."""
+    """Show what the send would do; once that is confirmed, send and say how many got it.
+
+    Answers 400 to a form that does not validate (or more recipients than
+    ``RAPIDSMS_BULK_SEND_LIMIT``), 403 to several recipients without the
+    permission, and shows the confirmation again (409) when the text or the
+    recipients changed since it was confirmed. Only a confirmed send sends.
+    """
     form = MessagingForm(request.POST)
     query = request.POST.get("q", "").replace("\x00", "")[:200]
     if not form.is_valid():
         return render_page(request, form, query, status=400)
+    text, recipients = form.cleaned_data["text"], form.cleaned_data["recipients"]
+    if len(recipients) > 1 and not request.user.has_perm(BULK_PERMISSION):
+        form.add_error(None, _(
+            "Sending to more than one recipient needs the permission “Can send one message "
+            "to many recipients”. Choose one recipient, or ask an administrator."
+        ))
+        return render_page(request, form, query, status=403)
+    token = request.POST.get("confirmation", "")
+    if not is_confirmed(token, request.user, text, recipients):
+        return render_confirmation(request, form, query, changed=bool(token))
     result = form.send()
     logger.info("%s sent a message to %d recipient(s).", request.user, result.sent)
     report(request, result)
@@ -68,6 +95,26 @@ def send_message(request: HttpRequest) -> HttpResponse:
     if query:
         url += "?" + urlencode({"q": query})
     return redirect(url)
+
+
+def render_confirmation(
+    request: HttpRequest, form: MessagingForm, query: str, changed: bool
+) -> HttpResponse:
+    """Render what the send would do, with the button that sends it."""
+    text, recipients = form.cleaned_data["text"], form.cleaned_data["recipients"]
+    back = reverse("messaging") + ("?" + urlencode({"q": query}) if query else "")
+    context = {
+        "form": form,
+        "text": text,
+        "query": query,
+        "all_matching": form.cleaned_data.get("all_matching", False),
+        "connection_ids": [conn.pk for conn in recipients],
+        "preview": preview(text, recipients),
+        "confirmation": confirmation_token(request.user, text, recipients),
+        "changed": changed,
+        "back_url": back,
+    }
+    return render(request, "messaging/confirm.html", context, status=409 if changed else 200)
 
 
 def report(request: HttpRequest, result: SendResult) -> None:
