@@ -183,6 +183,15 @@ class RapidProBackend(HttpBackendBase):
         """Return ``identity`` as a normalised URN; raise ``InvalidIdentity``."""
         return normalize_urn(identity, self.default_region)
 
+    def check_identity(self, identity: str) -> str | None:
+        """Refuse what the base refuses, but let a phone number be written with spaces.
+
+        URNs go to RapidPro normalised, in a JSON list, so a space cannot
+        add a recipient; :func:`~rapidsms.backends.rapidpro.urns.normalize_urn`
+        refuses one left in any path it does not normalise.
+        """
+        return super().check_identity(identity.replace(" ", ""))
+
     def remember_contact(self, connection: Any, contact_uuid: str) -> None:
         """Keep ``contact_uuid`` beside ``connection``, so replies go to the contact.
 
