@@ -247,6 +247,7 @@ class TestKannelOutgoing(Kannel, GatewaySuite):
         assert caught.value.failed_identities == ["+15550000001", "+15550000002"]
         assert caught.value.retryable is False
         assert "kannel-sendsms-password" not in str(caught.value)
+        assert "sendsms-user group" in str(caught.value)  # says what to check
 
     def test_configured_coding_and_charset_are_kept_when_the_text_fits(self) -> None:
         self.install_kannel(coding=2, charset="UTF-8")

@@ -151,11 +151,24 @@ class KannelBackend(HttpBackendBase):
     def check_response(self, response: requests.Response, identities: list[str]) -> None:
         """Fail only the recipients Kannel names when it lists the ones it could not queue.
 
+        A 403 (wrong sendsms credentials, or a host the sendsms-user does
+        not allow) fails for good and names the settings to check.
+
         For several recipients Kannel queues each in turn; when some fail it
         answers 500 ``Sending failed. Failed receivers are: ...`` although
         the others were queued. Failing the whole batch would send those
         twice on a retry.
         """
+        if response.status_code == 403:
+            # Kannel's whole answer is "Authorization failed for sendsms":
+            # say where the credentials it refused are configured.
+            raise MessageSendingError(
+                f"Kannel refused the sendsms user (403 {self.redact(response.text[:200])!r}) "
+                f"for {self.describe_request(response.request)}: check sendsms_params' "
+                "username and password against a sendsms-user group of kannel.conf, and "
+                "that its user-allow-ip lists this host.",
+                failed_identities=identities, backend=self.name, retryable=False,
+            )
         if response.status_code >= 500 and len(identities) > 1:
             failed = listed_receivers(response.text, FAILED_MARKER, identities)
             if failed:
