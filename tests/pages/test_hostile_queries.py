@@ -169,3 +169,18 @@ def test_random_query_strings(staff, few, url):
 
     check()
 
+
+
+SEND_FIELDS = ["text", "connections", "all_matching", "q", "confirmation"]
+
+
+@pytest.mark.parametrize("name", SEND_FIELDS)
+def test_the_send_form_takes_any_value_and_sends_nothing_unconfirmed(staff, few, name):
+    from rapidsms.backends.database.models import BackendMessage
+
+    base = {"text": "hello", "all_matching": "on"}
+    for value in HOSTILE:
+        response = staff.post("/messaging/send/", {**base, name: value})
+        assert response.status_code in {200, 400, 409}, (name, value, response.status_code)
+        assert len(response.content) < 200_000
+    assert not BackendMessage.objects.filter(direction="O").exists()

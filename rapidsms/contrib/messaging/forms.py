@@ -54,6 +54,20 @@ class SendResult:
     ucs2: bool = False
 
 
+class ConnectionsField(forms.ModelMultipleChoiceField):
+    """Connection ids; one that no database column could hold is refused before the query."""
+
+    def _check_values(self, value: Any) -> QuerySet[Connection]:
+        for pk in value:
+            # SQLite cannot take an integer past 2**63 - 1 and raises instead.
+            if isinstance(pk, str) and pk.isdigit() and len(pk) > 18:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
 class MessagingForm(forms.Form):
     """Send ``text`` to the chosen ``connections``, or to every connection matching ``q``."""
 
@@ -62,7 +76,7 @@ class MessagingForm(forms.Form):
         max_length=MAX_TEXT_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    connections = forms.ModelMultipleChoiceField(
+    connections = ConnectionsField(
         label=_("Recipients"),
         queryset=Connection.objects.all(),
         required=False,
