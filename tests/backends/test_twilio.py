@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import string
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -461,3 +462,127 @@ def test_status_callback_true_without_mounted_urls_says_what_to_do(settings: Any
 
 
 urlpatterns: list[Any] = []  # an URLconf without the backend URLs, for the test above
+
+
+@pytest.fixture
+def twilio_validator() -> Any:
+    """Return Twilio's own ``RequestValidator`` for the auth token (the ``twilio`` package)."""
+    module = pytest.importorskip("twilio.request_validator",
+                                 reason="Twilio's library is a test dependency: pip install twilio")
+    return module.RequestValidator(AUTH_TOKEN)
+
+
+#: (signed URL, path requested, public_url, proxy headers): Twilio signs the first;
+#: Django sees the path, behind the proxy headers when there are some.
+SIGNED_WEBHOOKS = {
+    "plain": ("http://testserver/backends/gw/", "/backends/gw/", None, {}),
+    "query string": ("http://testserver/backends/gw/?channel=sms&lang=fr&x=%C3%A9+a",
+                     "/backends/gw/?channel=sms&lang=fr&x=%C3%A9+a", None, {}),
+    "public url with a port": ("https://sms.example.org:8443/backends/gw/?x=1",
+                               "/backends/gw/?x=1", "https://sms.example.org:8443", {}),
+    "default port signed": ("https://sms.example.org:443/backends/gw/", "/backends/gw/",
+                            "https://sms.example.org", {}),
+    "port left out of the signature": ("https://sms.example.org/backends/gw/", "/backends/gw/",
+                                       "https://sms.example.org:8443", {}),
+    "proxy": ("https://sms.example.org/backends/gw/?x=1", "/backends/gw/?x=1", None,
+              {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "sms.example.org"}),
+    "proxy with a port": ("https://sms.example.org:8443/backends/gw/", "/backends/gw/", None,
+                          {"X-Forwarded-Proto": "https",
+                           "X-Forwarded-Host": "sms.example.org:8443"}),
+}
+#: What a request line can hold: unreserved and reserved characters, and percent escapes.
+URL_CHARACTERS = string.ascii_letters + string.digits + "-._~:/[]@!$&'()*+,;=%"
+#: What the docs tell a project behind a proxy to set when it does not set public_url.
+PROXY_SETTINGS = {"SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+                  "USE_X_FORWARDED_HOST": True,
+                  "ALLOWED_HOSTS": ["testserver", "sms.example.org"]}
+
+
+def public_request_url(public_url: str | None, path: str, headers: dict[str, str]) -> str:
+    """Return the URL Twilio called, as a server behind the proxy would rebuild it."""
+    if public_url:
+        return public_url + path
+    if headers:
+        return f"{headers['X-Forwarded-Proto']}://{headers['X-Forwarded-Host']}{path}"
+    return "http://testserver" + path
+
+
+class TestTwilioOwnValidator(Twilio, GatewaySuite):
+    """Webhooks signed by Twilio's own library, and our signatures checked by it."""
+
+    @pytest.mark.parametrize("case", SIGNED_WEBHOOKS)
+    def test_a_webhook_signed_by_twilios_library_is_accepted(self, case: str,
+                                                            twilio_validator: Any) -> None:
+        signed_url, path, public_url, headers = SIGNED_WEBHOOKS[case]
+        self.install(inbound_secrets=None, public_url=public_url)
+        data = form_file("inbound-sms.form")
+        signature = twilio_validator.compute_signature(signed_url, data)
+        # Twilio's library itself takes this request as Twilio's:
+        assert twilio_validator.validate(public_request_url(public_url, path, headers), data,
+                                         signature)
+        with override_settings(**PROXY_SETTINGS):
+            response = self.client.post(path, urlencode(data), content_type=FORM,
+                                        headers={"X-Twilio-Signature": signature, **headers})
+        assert response.status_code == 200, response.content
+        assert [msg.text for msg in self.router.inbound] == ["Bonjour à tous 👋"]
+
+    def test_proxy_headers_count_only_where_the_project_trusts_them(
+        self, twilio_validator: Any,
+    ) -> None:
+        self.install(inbound_secrets=None)
+        data = form_file("inbound-sms.form")
+        signature = twilio_validator.compute_signature("https://sms.example.org/backends/gw/",
+                                                       data)
+        response = self.client.post("/backends/gw/", urlencode(data), content_type=FORM,
+                                    headers={"X-Twilio-Signature": signature,
+                                             "X-Forwarded-Proto": "https",
+                                             "X-Forwarded-Host": "sms.example.org"})
+        assert response.status_code == 403
+        assert self.router.inbound == []
+
+    def test_a_get_webhook_signed_by_twilios_library(self, twilio_validator: Any) -> None:
+        self.install(inbound_secrets=None)
+        path = f"/backends/gw/?{urlencode(form_file('inbound-sms.form'))}"
+        signature = twilio_validator.compute_signature("http://testserver" + path, {})
+        response = self.client.get(path, headers={"X-Twilio-Signature": signature})
+        assert response.status_code == 200
+        assert self.router.inbound[0].text == "Bonjour à tous 👋"
+
+    def test_a_json_body_signed_by_twilios_library_is_checked_by_its_hash(
+        self, twilio_validator: Any,
+    ) -> None:
+        self.install(inbound_secrets=None)
+        body = json.dumps({"From": "+15550000001", "Body": "ping"})
+        path = f"/backends/gw/?bodySHA256={twilio_validator.compute_hash(body)}"
+        signature = twilio_validator.compute_signature("http://testserver" + path, {})
+        assert twilio_validator.validate("http://testserver" + path, body, signature)
+        response = self.client.post(path, body, content_type="application/json",
+                                    headers={"X-Twilio-Signature": signature})
+        assert response.status_code == 400  # signed, but Twilio's JSON is not a message
+        tampered = self.client.post(path, body.replace("ping", "pong"),
+                                    content_type="application/json",
+                                    headers={"X-Twilio-Signature": signature})
+        assert tampered.status_code == 403
+        assert self.router.inbound == []
+
+    @settings(max_examples=200, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        scheme=st.sampled_from(["http", "https"]),
+        port=st.sampled_from(["", ":80", ":443", ":8443"]),
+        path=st.text(URL_CHARACTERS.replace("?", ""), max_size=12),
+        query=st.text(URL_CHARACTERS + "?", max_size=12),
+        params=st.dictionaries(st.text(max_size=8), st.text(max_size=20), max_size=6),
+    )
+    def test_twilios_library_accepts_the_signatures_we_compute(
+        self, twilio_validator: Any, scheme: str, port: str, path: str, query: str,
+        params: dict[str, str],
+    ) -> None:
+        if any(0xD800 <= ord(c) <= 0xDFFF for c in "".join([*params, *params.values()])):
+            return  # Twilio's library cannot encode a lone surrogate; Twilio never sends one
+        url = f"{scheme}://sms.example.org{port}/{path}" + (f"?{query}" if query else "")
+        ours = compute_signature(AUTH_TOKEN, url, params.items())
+        assert ours == twilio_validator.compute_signature(url, params)
+        assert twilio_validator.validate(url, params, ours)
+        assert signature_matches(twilio_validator.compute_signature(url, params), AUTH_TOKEN,
+                                 url, params.items())

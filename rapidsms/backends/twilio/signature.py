@@ -10,7 +10,9 @@ See https://www.twilio.com/docs/usage/webhooks/webhooks-security.
 
 Twilio's own libraries accept a signature computed with or without the
 default port in the URL (``https://host/`` and ``https://host:443/``), as
-Twilio has signed both forms; :func:`signature_matches` does the same.
+Twilio has signed both forms, and for a URL with another port
+(``https://host:8443/``) one computed without it; :func:`signature_matches`
+does the same.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def compute_signature(auth_token: str, url: str, params: Iterable[tuple[str, str
 
 
 def url_variants(url: str) -> list[str]:
-    """Return ``url`` as given and with its default port added or removed."""
+    """Return ``url`` as given and with its default port added, or its port removed."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -55,10 +57,9 @@ def url_variants(url: str) -> list[str]:
     prefix = userinfo + "@" if userinfo else ""
     if port is None:
         other = parts._replace(netloc=f"{prefix}{host}:{default}")
-    elif port == default:
-        other = parts._replace(netloc=f"{prefix}{host}")
     else:
-        return [url]
+        # Twilio's RequestValidator drops any port, not only the default one.
+        other = parts._replace(netloc=f"{prefix}{host}")
     return [url, urlunsplit(other)]
 
 
