@@ -32,13 +32,14 @@ setup(
     packages=find_packages(include=["rapidsms", "rapidsms.*"]),
     include_package_data=True,
     package_data={
+        # Every app's templates, static files and translations, wherever the app
+        # sits in the package (the durable router's pages are in router/db).
+        # tests/packaging fails when the wheel lacks a file git tracks in rapidsms/.
         "rapidsms": [
             "py.typed",
-            "templates/**/*",
-            "static/**/*",
-            "locale/*/LC_MESSAGES/*",
-            "contrib/*/templates/**/*",
-            "contrib/*/locale/*/LC_MESSAGES/*",
+            "**/templates/**/*",
+            "**/static/**/*",
+            "**/locale/*/LC_MESSAGES/*",
         ]
     },
     python_requires=">=3.11",
@@ -49,7 +50,9 @@ setup(
         "phonenumbers>=8.13",
     ],
     extras_require={
-        "celery": ["celery>=5.3,<6", "redis>=5"],
+        # Celery's Redis transport needs more than the redis client (it imports
+        # packaging); RabbitMQ needs nothing beyond Celery's own amqp client.
+        "celery": ["celery[redis]>=5.3,<6"],
         "test": [
             "pytest>=8",
             "pytest-django>=4.8",
@@ -57,8 +60,16 @@ setup(
             "psycopg[binary]>=3.1",
             "hypothesis>=6.100",
             "gunicorn>=22",
+            # Builds the sdist and the wheel that tests/packaging installs.
+            "build>=1",
             # Drives the system's Chromium in the browser test; downloads no browser.
             "playwright>=1.40",
+            # The gateways' own libraries, as oracles of their formats: Twilio's
+            # RequestValidator signs the webhooks of tests/backends/test_twilio.py.
+            "twilio>=9",
+            # RapidPro's official client reads our sandbox in tests/rapidpro. 2.21.0 is
+            # the newest release that installs on Python 3.11 (2.22 needs 3.12).
+            "rapidpro-python>=2.21,<2.22",
         ],
         "docs": ["sphinx>=7.2"],
     },

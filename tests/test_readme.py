@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,22 +23,35 @@ def readme_files() -> dict[str, str]:
     return files
 
 
-def run_clinic_tests(tmp_path: Path, files: dict[str, str]) -> subprocess.CompletedProcess:
-    """Write ``files`` as a package next to the project and run its tests with pytest."""
+def run_clinic_tests(
+    tmp_path: Path,
+    files: dict[str, str],
+    *,
+    python: str = sys.executable,
+    settings: str = "tests.settings",
+    pythonpath: Sequence[Path] = (ROOT,),
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess:
+    """Write ``files`` as a package in ``tmp_path`` and run its tests with pytest.
+
+    By default the checkout's interpreter runs them with the suite's settings;
+    ``tests/packaging`` passes an installed environment's ``python``, its
+    ``env`` and a ``settings`` module found on ``pythonpath`` instead.
+    """
     (tmp_path / "clinic").mkdir()
     (tmp_path / "clinic" / "__init__.py").write_text("")
     for name, code in files.items():
         (tmp_path / name).write_text(code)
-    env = dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]),
+    run_env = dict(
+        os.environ if env is None else env,
+        PYTHONPATH=os.pathsep.join(str(path) for path in [tmp_path, *pythonpath]),
         # The inner run creates and drops its own test database, never ours.
         RAPIDSMS_TEST_DB_NAME=f"test_rapidsms_readme_{os.getpid()}",
     )
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--ds=tests.settings",
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--ds={settings}",
          "--rootdir", str(tmp_path), "-c", os.devnull, str(tmp_path / "clinic" / "tests.py")],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path, env=run_env, capture_output=True, text=True, timeout=120,
     )
 
 
