@@ -1,4 +1,4 @@
-"""The incoming sweep: a wake-up lost with a killed worker strands no message.
+"""The workers' sweeps: a task lost with a killed worker strands no message.
 
 In one process, without a broker; ``test_kill_recovery`` kills real workers.
 """
@@ -11,12 +11,12 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from rapidsms.router import receive
+from rapidsms.router import lookup_connections, receive, send
 from rapidsms.router.db import inbox, wakeup
 from rapidsms.router.db.models import Transmission
-from rapidsms.router.db.queues import incoming_queue
-from rapidsms.router.db.router import DRAIN_TASK
-from rapidsms.router.db.tasks import start_incoming_sweep
+from rapidsms.router.db.queues import incoming_queue, send_queue
+from rapidsms.router.db.router import DRAIN_TASK, SEND_TASK
+from rapidsms.router.db.tasks import start_sweeps
 
 pytestmark = pytest.mark.django_db
 
@@ -98,12 +98,12 @@ def test_messages_claimed_by_a_dead_worker_are_found_once_their_lease_runs_out(
 def test_a_worker_of_the_incoming_queue_sweeps_when_it_starts_and_then_repeatedly(
     queued_router, connect, published, settings
 ):
-    settings.RAPIDSMS_INCOMING_SWEEP_INTERVAL = 3.0
+    settings.RAPIDSMS_SWEEP_INTERVAL = 3.0
     receive("echo hi", connect("+15550001")[0])
     published.clear()  # lost with the worker that had it
     consumer = FakeConsumer(incoming_queue(), "rapidsms.send.mock")
 
-    start_incoming_sweep(sender=consumer)
+    start_sweeps(sender=consumer)
 
     assert published == [DRAIN_TASK]  # a new worker takes what waits, however recent
     [(interval, sweep)] = consumer.repeated
@@ -117,34 +117,66 @@ def test_a_worker_of_the_incoming_queue_sweeps_when_it_starts_and_then_repeatedl
 
 
 def test_other_workers_and_a_zero_interval_start_no_sweep(queued_router, settings, published):
-    send_only = FakeConsumer("rapidsms.send.mock")
-    start_incoming_sweep(sender=send_only)
-    assert send_only.repeated == []
+    other = FakeConsumer("celery")
+    start_sweeps(sender=other)
+    assert other.repeated == []
 
-    settings.RAPIDSMS_INCOMING_SWEEP_INTERVAL = 0
+    settings.RAPIDSMS_SWEEP_INTERVAL = 0
     incoming = FakeConsumer(incoming_queue())
-    start_incoming_sweep(sender=incoming)
+    start_sweeps(sender=incoming)
     assert incoming.repeated == []
+
+
+def age_outgoing(seconds: float) -> None:
+    """Make every outgoing transmission look as if it was handed to the broker ``seconds`` ago."""
+    then = timezone.now() - timedelta(seconds=seconds)
+    Transmission.objects.filter(direction="O").update(dispatched_at=then, next_attempt_at=then)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_idle_send_worker_hands_over_the_sends_a_dead_worker_held(
+    queued_router, settings, published, monkeypatch
+):
+    send("news", lookup_connections("mock", ["+15550001"]))
+    send("news", lookup_connections("other", ["+15550002"]))
+    assert published == [SEND_TASK, SEND_TASK]  # then held by a worker that is killed
+    published.clear()
+    consumer = FakeConsumer(send_queue("mock"))
+    start_sweeps(sender=consumer)
+    [(_, sweep)] = consumer.repeated
+
+    sweep()
+    assert published == []  # just handed to the broker: it may be in the queue
+    age_outgoing(wakeup.STALE_AFTER + 1)
+    monkeypatch.setattr("celery.worker.state.active_requests", {"a request"})
+    sweep()
+    assert published == []  # busy: its queue may have a backlog
+    monkeypatch.setattr("celery.worker.state.active_requests", set())
+    sweep()
+    assert published == [SEND_TASK]  # for "mock", whose queue the worker serves; not "other"
+    published.clear()
+    sweep()
+    assert published == []  # handed over again just now
 
 
 def test_a_project_without_the_durable_router_starts_no_sweep(settings):
     settings.RAPIDSMS_ROUTER = "rapidsms.router.blocking.BlockingRouter"
     consumer = FakeConsumer(incoming_queue())
-    start_incoming_sweep(sender=consumer)
+    start_sweeps(sender=consumer)
     assert consumer.repeated == []
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_failing_sweep_is_logged_and_tried_again_later(queued_router, settings, monkeypatch,
                                                          caplog):
-    settings.RAPIDSMS_INCOMING_SWEEP_INTERVAL = 3.0
+    settings.RAPIDSMS_SWEEP_INTERVAL = 3.0
 
     def broken(waited: float) -> bool:
         raise RuntimeError("database unavailable")
 
     monkeypatch.setattr(wakeup, "overdue", broken)
     consumer = FakeConsumer(incoming_queue())
-    start_incoming_sweep(sender=consumer)  # does not raise: the worker starts
+    start_sweeps(sender=consumer)  # does not raise: the worker starts
 
-    assert "Could not look for incoming messages" in caplog.text
+    assert "Could not look for work lost with a worker" in caplog.text
     assert len(consumer.repeated) == 1

@@ -36,9 +36,9 @@ DEFAULTS: dict[str, Any] = {
     # Work that was handed to the broker this long ago and has not started is
     # handed over again by the recovery task (lost in a broker restart).
     "RAPIDSMS_REDISPATCH_AFTER": 300.0,
-    # Each worker serving the incoming queue looks this often for messages
-    # whose wake-up was lost with a killed worker (0: never).
-    "RAPIDSMS_INCOMING_SWEEP_INTERVAL": 5.0,
+    # Each worker of the store's queues looks this often for work whose task
+    # was lost with a killed worker (0: never).
+    "RAPIDSMS_SWEEP_INTERVAL": 5.0,
 }
 
 #: Retries further away than this are not parked in the broker (RabbitMQ closes

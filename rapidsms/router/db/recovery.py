@@ -23,6 +23,7 @@ Handing work over twice is harmless: every task checks the database first.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -142,9 +143,10 @@ def in_doubt_policy(backend: Any) -> str:
     return choice if choice in IN_DOUBT_CHOICES else HOLD
 
 
-def _not_recently_dispatched(now: Any) -> Q:
-    after = timedelta(seconds=float(get_setting("RAPIDSMS_REDISPATCH_AFTER")))
-    return Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=now - after)
+def _not_recently_dispatched(now: Any, after: float | None = None) -> Q:
+    if after is None:
+        after = float(get_setting("RAPIDSMS_REDISPATCH_AFTER"))
+    return Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=now - timedelta(seconds=after))
 
 
 def redispatch_incoming(router: Any, now: Any) -> int:
@@ -176,14 +178,22 @@ def redispatch_incoming(router: Any, now: Any) -> int:
     return len(messages)
 
 
-def redispatch_outgoing(router: Any, now: Any) -> int:
-    """Hand due outgoing transmissions to a worker again; return how many."""
+def redispatch_outgoing(
+    router: Any, now: Any, after: float | None = None, backends: Sequence[str] | None = None
+) -> int:
+    """Hand due outgoing transmissions to a worker again; return how many.
+
+    Those handed to the broker more than ``after`` seconds ago (default
+    ``RAPIDSMS_REDISPATCH_AFTER``) or never, of ``backends`` only when given
+    (the sweep of an idle send worker, see :mod:`rapidsms.router.db.tasks`).
+    """
+    due = Transmission.objects.filter(
+        direction=Direction.OUTGOING, status__in=CLAIMABLE, next_attempt_at__lte=now
+    )
+    if backends is not None:
+        due = due.filter(backend__in=list(backends))
     rows = list(
-        Transmission.objects.filter(
-            direction=Direction.OUTGOING, status__in=CLAIMABLE, next_attempt_at__lte=now
-        )
-        .filter(_not_recently_dispatched(now))
-        .values_list("pk", flat=True)[:BATCH_LIMIT]
+        due.filter(_not_recently_dispatched(now, after)).values_list("pk", flat=True)[:BATCH_LIMIT]
     )
     if not rows:
         return 0

@@ -8,11 +8,12 @@ Retries are not Celery retries: each transmission's next attempt is stored
 and handed to the broker again (see :mod:`rapidsms.router.db.retry`).
 
 Projects load these tasks with ``app.autodiscover_tasks()``, which also
-connects :func:`start_incoming_sweep` to the workers' start.
+connects :func:`start_sweeps` to the workers' start.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -95,53 +96,78 @@ def send_transmissions(
         store_router().send_stored(backend_name, message_id, transmission_ids)
 
 
-@worker_ready.connect(dispatch_uid="rapidsms.router.db.start_incoming_sweep")
-def start_incoming_sweep(sender: Any = None, **kwargs: Any) -> None:
-    """Have a worker that serves the incoming queue sweep at once, then at every interval.
+@worker_ready.connect(dispatch_uid="rapidsms.router.db.start_sweeps")
+def start_sweeps(sender: Any = None, **kwargs: Any) -> None:
+    """Have a worker of the store's queues look for work lost with a killed worker.
 
     Connected to Celery's ``worker_ready`` (``sender`` is the worker's
-    consumer). A worker that does not consume the incoming queue, a project
-    without the durable router, or ``RAPIDSMS_INCOMING_SWEEP_INTERVAL = 0``
-    starts nothing. The sweep (:func:`rapidsms.router.db.wakeup.sweep`) runs
-    on the worker's own timer, between tasks, not in a task: a task could
-    wait behind the very backlog it should rescue.
+    consumer); the sweeps run every ``RAPIDSMS_SWEEP_INTERVAL`` seconds.
+
+    * A worker of the incoming queue wakes the workers for messages that
+      wait (:func:`rapidsms.router.db.wakeup.sweep`), and once at its start
+      for any message that waits: it may replace a worker that died.
+    * A worker of send queues, when it has nothing to do, hands its backends'
+      due sends to the workers again if they were handed to the broker more
+      than :data:`~rapidsms.router.db.wakeup.STALE_AFTER` seconds ago and no
+      worker started them. An idle worker would have taken them from its
+      queue, so a worker that died holds their task (Redis gives it back
+      only after its visibility timeout), or a busy one, which finds them
+      sent when it gets to them.
+
+    A worker of other queues, a project without the durable router, or
+    ``RAPIDSMS_SWEEP_INTERVAL = 0`` starts nothing. The sweeps run on the
+    worker's own timer, not in a task: a task could wait behind the very
+    backlog it should rescue.
     """
     from django.core.exceptions import ImproperlyConfigured
 
     from rapidsms.router.db.conf import get_setting
-    from rapidsms.router.db.queues import incoming_queue
+    from rapidsms.router.db.queues import incoming_queue, send_queue
     from rapidsms.router.db.router import store_router
 
-    interval = float(get_setting("RAPIDSMS_INCOMING_SWEEP_INTERVAL"))
+    interval = float(get_setting("RAPIDSMS_SWEEP_INTERVAL"))
     if sender is None or interval <= 0:
         return
-    if incoming_queue() not in sender.app.amqp.queues.consume_from:
-        return
     try:
-        store_router()
+        router = store_router()
     except ImproperlyConfigured:
         return
-    # A worker that starts may replace one that died: it takes whatever waits.
-    _sweep_incoming(waited=0.0)
-    sender.timer.call_repeatedly(interval, _sweep_incoming)
+    consumed = sender.app.amqp.queues.consume_from
+    incoming = incoming_queue() in consumed
+    backends = [
+        name for name, backend in router.backends.items()
+        if send_queue(name, backend) in consumed and not router.is_eager(name)
+    ]
+    if not incoming and not backends:
+        return
+    if incoming:
+        _sweep(incoming=True, backends=[], waited=0.0)
+    sender.timer.call_repeatedly(interval, functools.partial(_sweep, incoming, backends))
 
 
-def _sweep_incoming(waited: float | None = None) -> None:
+def _sweep(incoming: bool, backends: list[str], waited: float | None = None) -> None:
+    from celery.worker import state
     from django.db import close_old_connections
+    from django.utils import timezone
 
-    from rapidsms.router.db import wakeup
+    from rapidsms.router.db import recovery, wakeup
     from rapidsms.router.db.router import store_router
 
     # The timer's thread has no request around it to retire a broken connection.
     close_old_connections()
     try:
         router = store_router()
-        wakeup.sweep(
-            lambda: router.wake_incoming_workers(force=True),
-            wakeup.STALE_AFTER if waited is None else waited,
-        )
+        if incoming:
+            wakeup.sweep(
+                lambda: router.wake_incoming_workers(force=True),
+                wakeup.STALE_AFTER if waited is None else waited,
+            )
+        if backends and not state.reserved_requests and not state.active_requests:
+            recovery.redispatch_outgoing(
+                router, timezone.now(), after=wakeup.STALE_AFTER, backends=backends
+            )
     except Exception:
-        logger.warning("Could not look for incoming messages that wait; trying again later.",
+        logger.warning("Could not look for work lost with a worker; trying again later.",
                        exc_info=True)
 
 

@@ -26,7 +26,7 @@ gives them to another worker at once, Redis only after its visibility
 timeout (an hour by default). Meanwhile the flag says a wake-up is on its
 way, and a message that arrives next would wait for a later one. So every
 worker that serves the incoming queue also sweeps (:func:`sweep`): when it
-starts, and every ``RAPIDSMS_INCOMING_SWEEP_INTERVAL`` seconds, it looks for
+starts, and every ``RAPIDSMS_SWEEP_INTERVAL`` seconds, it looks for
 a message that has waited longer than :data:`STALE_AFTER` and wakes the
 workers if it finds one. The same sweep picks up, as soon as their lease
 runs out, the messages a dead worker had claimed.
