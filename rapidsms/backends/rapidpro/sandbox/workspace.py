@@ -493,12 +493,13 @@ class SandboxWorkspace:
             "name": self.name,
             "country": self.country,
             "languages": self.languages,
+            # Both lines have it; rapidpro-python's Org reads it.
+            "primary_language": self.languages[0] if self.languages else None,
             "timezone": "UTC",
             "date_style": "day_first",
             "anon": False,
         }
         if self.shape == "v9":
-            data["primary_language"] = self.languages[0] if self.languages else None
             data["credits"] = {"used": 0, "remaining": 1000000}
         return data
 
