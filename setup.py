@@ -70,12 +70,6 @@ setup(
             # RapidPro's official client reads our sandbox in tests/rapidpro. 2.21.0 is
             # the newest release that installs on Python 3.11 (2.22 needs 3.12).
             "rapidpro-python>=2.21,<2.22",
-            # The gateways' own libraries, as oracles of their formats: Twilio's
-            # RequestValidator signs the webhooks of tests/backends/test_twilio.py.
-            "twilio>=9",
-            # RapidPro's official client reads our sandbox in tests/rapidpro. 2.21.0 is
-            # the newest release that installs on Python 3.11 (2.22 needs 3.12).
-            "rapidpro-python>=2.21,<2.22",
         ],
         "docs": ["sphinx>=7.2"],
     },
