@@ -43,3 +43,11 @@ def test_the_wheel_has_no_compiled_or_cached_files(dists: Dists):
     stray = sorted(name for name in dists.wheel_names()
                    if "__pycache__" in name or name.endswith((".pyc", ".pyo")))
     assert not stray
+
+
+def test_the_sdist_leaves_the_test_suite_out(dists: Dists):
+    """A few of tests/test*.py alone (setuptools' default) could not run."""
+    with tarfile.open(dists.sdist) as archive:
+        # Each name is "rapidsms-<version>/<path>"; rapidsms/tests/ is the package's harness.
+        assert not [name for name in archive.getnames()
+                    if name.partition("/")[2].startswith("tests/")]
