@@ -21,8 +21,8 @@ from rapidsms.backends.inbound.checks import check_inbound_secrets
 from rapidsms.backends.inbound.models import DeliveryReport
 from rapidsms.backends.twilio import TwilioBackend, TwilioSendingError
 from rapidsms.backends.twilio.signature import compute_signature, signature_matches
-from tests.backends.gateway import Answer, RecordedRequest
-from tests.backends.suites import (
+from rapidsms.testing.fake_gateway import Answer, RecordedRequest
+from rapidsms.testing.gateways import (
     SECRET,
     ContractSuite,
     DeliveryReportSuite,
@@ -491,7 +491,8 @@ SIGNED_WEBHOOKS = {
                            "X-Forwarded-Host": "sms.example.org:8443"}),
 }
 #: What a request line can hold: unreserved and reserved characters, and percent escapes.
-URL_CHARACTERS = string.ascii_letters + string.digits + "-._~:/[]@!$&'()*+,;=%"
+#: Not ";": Twilio's library rebuilds the URL with urlparse, which drops a trailing ";".
+URL_CHARACTERS = string.ascii_letters + string.digits + "-._~:/[]@!$&'()*+,=%"
 #: What the docs tell a project behind a proxy to set when it does not set public_url.
 PROXY_SETTINGS = {"SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
                   "USE_X_FORWARDED_HOST": True,
