@@ -34,7 +34,12 @@ def presented_tokens(request: HttpRequest, also: Iterable[str | None] = ()) -> l
     ``also`` holds tokens a gateway sends its own way (Vumi's HTTP Basic
     password). Empty values are no token; a value repeated counts once.
     """
-    candidates = [request.headers.get(TOKEN_HEADER), *request.GET.getlist(TOKEN_PARAM), *also]
+    return distinct_tokens([request.headers.get(TOKEN_HEADER), *request.GET.getlist(TOKEN_PARAM),
+                            *also])
+
+
+def distinct_tokens(candidates: Iterable[str | None]) -> list[str]:
+    """Return the different non-empty tokens of ``candidates``, in their order."""
     tokens: list[str] = []
     for token in candidates:
         if token and token not in tokens:

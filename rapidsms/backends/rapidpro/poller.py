@@ -30,10 +30,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from rapidsms.backends.inbound import dedupe
+from rapidsms.backends.inbound.intake import GatewayMessage
 from rapidsms.backends.inbound.models import DeliveryReport
 from rapidsms.backends.inbound.reports import record_delivery_report
 from rapidsms.backends.phone_numbers import InvalidIdentity
+from rapidsms.backends.rapidpro.intake import RapidProIntake
 from rapidsms.backends.rapidpro.models import OutboxEntry, PollCursor
 from rapidsms.backends.rapidpro.types import Message
 from rapidsms.backends.status import Status
@@ -134,37 +135,51 @@ class IncomingPoller:
         return result
 
     def route(self, message: Message) -> str:
-        """Route ``message`` unless it was already; return routed, duplicates or skipped."""
-        from rapidsms.router import lookup_connections, receive
+        """Route ``message`` unless it was already; return routed, duplicates or skipped.
 
+        The message goes through the same intake as the webhook's: claimed
+        by its UUID, its contact kept, handed to the router. The claim, the
+        routing and the cursor share one transaction: a failure rolls back
+        all three. A message that cannot be routed (no text, a URN we cannot
+        reply to) is claimed too, so it is logged once, not at every poll.
+        """
         backend = self.backend
         # Re-read messages must still be remembered, whatever dedupe_window says.
-        window = timedelta(seconds=max(backend.dedupe_window, backend.poll_overlap * 2, 60))
-        with transaction.atomic():
-            # Claim and routing share this transaction: a failure rolls back both.
-            if dedupe.claim(backend.name, message.key, window, routed=True) is None:
-                outcome = "duplicates"
-            elif not message.text.strip():
-                logger.info("%s: message %s has no text (attachments: %d); not routed.",
-                            backend.name, message.key, len(message.attachments))
-                outcome = "skipped"
+        window = max(backend.dedupe_window, backend.poll_overlap * 2, 60)
+        skipped: list[bool] = []
+
+        def hand_over(incoming: GatewayMessage) -> None:
+            if self.can_route(message, incoming):
+                intake.pass_to_router(incoming)
             else:
-                try:
-                    identity = backend.normalize_identity(message.urn)
-                except InvalidIdentity as exc:
-                    logger.warning("%s: message %s comes from %r, which is not a URN we can "
-                                   "reply to (%s); not routed.", backend.name, message.key,
-                                   message.urn, exc)
-                    outcome = "skipped"
-                else:
-                    connection = lookup_connections(backend.name, [identity])[0]
-                    if message.contact is not None:
-                        backend.remember_contact(connection, message.contact.uuid)
-                    receive(message.text, connection, fields=self.fields(message))
-                    outcome = "routed"
+                skipped.append(True)
+
+        intake = RapidProIntake(backend, window, hand_over=hand_over)
+        incoming = GatewayMessage(identity=message.urn, text=message.text,
+                                  external_id=message.key, fields=self.fields(message))
+        with transaction.atomic():
+            routed = intake.route_in_one_transaction(incoming)
             if message.created_on is not None:
                 self._advance(message.created_on)
-        return outcome
+        if not routed:
+            return "duplicates"
+        return "skipped" if skipped else "routed"
+
+    def can_route(self, message: Message, incoming: GatewayMessage) -> bool:
+        """Return whether ``message`` can be routed (and normalise its identity); log why not."""
+        backend = self.backend
+        if not message.text.strip():
+            logger.info("%s: message %s has no text (attachments: %d); not routed.",
+                        backend.name, message.key, len(message.attachments))
+            return False
+        try:
+            incoming.identity = backend.normalize_identity(message.urn)
+        except InvalidIdentity as exc:
+            logger.warning("%s: message %s comes from %r, which is not a URN we can "
+                           "reply to (%s); not routed.", backend.name, message.key,
+                           message.urn, exc)
+            return False
+        return True
 
     def fields(self, message: Message) -> dict[str, Any]:
         """Return the ``msg.fields`` of a polled message (as the webhook gives them)."""

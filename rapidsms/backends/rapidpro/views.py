@@ -31,10 +31,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from rapidsms.backends.inbound.views import BadRequest, GatewayMessage, InboundView
+from rapidsms.backends.rapidpro.intake import RapidProIntake
 
 #: Header RapidPro's webhook retries carry (set it to ``@input.uuid``).
 IDEMPOTENCY_HEADER = "X-Idempotency-Key"
@@ -47,6 +47,8 @@ class RapidProInboundView(InboundView):
     identity_field = "urn"
     text_field = "text"
     external_id_field = "message_uuid"
+    # Shared with the poller: a message both posted and polled is routed once.
+    intake_class = RapidProIntake
 
     def parse_message(self, request: HttpRequest) -> GatewayMessage:
         data = self.read_json(request)
@@ -111,31 +113,6 @@ class RapidProInboundView(InboundView):
             identity=urn, text=text if text is not None else "",
             external_id=message_uuid or "", fields=fields,
         )
-
-    def route(self, message: GatewayMessage) -> bool:
-        """Route once; all or nothing in one transaction.
-
-        If routing fails half-way, the claim on the message UUID is rolled
-        back with everything else, so RapidPro's retry (or the poller) gets
-        the message routed.
-        """
-        with transaction.atomic():
-            return super().route(message)
-
-    def pass_to_router(self, message: GatewayMessage) -> None:
-        """Keep the contact's UUID beside the connection, then hand the message on.
-
-        Called only once the message's UUID is claimed, so a repeated
-        delivery (a retry, a replay) never touches the contact kept.
-        """
-        from rapidsms.router import lookup_connections
-
-        if message.connection is None:
-            message.connection = lookup_connections(self.backend.name, [message.identity])[0]
-        contact_uuid = message.fields.get("rapidpro_contact_uuid")
-        if contact_uuid:
-            self.backend.remember_contact(message.connection, contact_uuid)
-        super().pass_to_router(message)
 
     def success_response(self, request: HttpRequest, items: list[Any]) -> HttpResponse:
         """Answer 200 with a small JSON body (any 2xx is "Success" to the flow)."""
