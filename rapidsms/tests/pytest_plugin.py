@@ -14,6 +14,19 @@ lazily, so installing this package never disturbs another project's pytest.
 ``rapidsms_transcript``
     A function that plays a transcript strictly: a reply no line expects fails.
 
+For gateway tests (:mod:`rapidsms.testing.gateways` uses them):
+
+``mount``
+    ``mount(backends)`` configures the backends (``INSTALLED_BACKENDS``'s
+    shape), mounts their URLs at ``/backends/<name>/`` and returns a
+    recording :class:`~rapidsms.router.test.TestRouter`.
+``gateway``
+    A :class:`~rapidsms.testing.fake_gateway.FakeGateway`: a real HTTP
+    server on 127.0.0.1 that records requests and answers as told.
+
+The plugin also registers the ``services`` marker, for tests that need
+PostgreSQL, Redis or RabbitMQ (see :mod:`rapidsms.testing.services`).
+
 Example::
 
     def test_echo(rapidsms_transcript):
@@ -70,6 +83,21 @@ def _sent_replies(sent: SentMessage) -> list[tuple[str, str]]:
     return [(identity, sent.text) for identity in sent.identities]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "services: needs PostgreSQL, Redis or RabbitMQ (skipped when absent)"
+    )
+
+
+@pytest.fixture
+def gateway() -> Iterator[Any]:
+    """Yield a fake gateway listening on 127.0.0.1 for the test; stop it afterwards."""
+    from rapidsms.testing.fake_gateway import FakeGateway
+
+    with FakeGateway() as server:
+        yield server
+
+
 if HAS_PYTEST_DJANGO:
 
     @pytest.fixture
@@ -92,6 +120,39 @@ if HAS_PYTEST_DJANGO:
         router = OutboxRouter(backends=backends)
         with override_settings(RAPIDSMS_ROUTER=router):
             yield router
+
+    @pytest.fixture
+    def mount(db: None) -> Iterator[Callable[[dict[str, Any]], Any]]:
+        """Return ``mount(backends)``: configure backends, mount their URLs, return the router.
+
+        The router is a real ``TestRouter`` running the project's apps, which
+        records every routed message in ``router.inbound``. Settings are
+        restored after the test.
+        """
+        import types
+        from contextlib import ExitStack
+
+        from django.test import override_settings
+        from django.urls import include, path
+
+        from rapidsms.backends.urls import backend_urlpatterns
+        from rapidsms.router.test.router import TestRouter
+
+        stack = ExitStack()
+
+        def install(backends: dict[str, Any]) -> TestRouter:
+            router = TestRouter(backends=backends)
+            urlconf = types.ModuleType("mounted_backend_urls")
+            urlconf.urlpatterns = [  # type: ignore[attr-defined]
+                path("backends/", include(backend_urlpatterns(backends)))
+            ]
+            stack.enter_context(override_settings(
+                INSTALLED_BACKENDS=backends, RAPIDSMS_ROUTER=router, ROOT_URLCONF=urlconf
+            ))
+            return router
+
+        yield install
+        stack.close()
 
     @pytest.fixture
     def rapidsms_outbox(rapidsms_router: Any) -> list[SentMessage]:

@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import base64
 import codecs
-import encodings
-import encodings.aliases
 import functools
 import hashlib
 import hmac
@@ -38,7 +36,6 @@ import io
 import json
 import logging
 import math
-import pkgutil
 import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -59,6 +56,16 @@ from rapidsms.backends.inbound.models import DeliveryReport, ReceivedMessage
 from rapidsms.backends.urls import backend_urlpatterns
 from rapidsms.models import Connection
 from rapidsms.router.test.router import TestRouter
+from rapidsms.testing.gateways.hostile import (
+    HOSTILE_JSON,
+    HOSTILE_VALUES,
+    UNREADABLE_CHARSETS,
+    codec_name,
+    hostile_strings,
+    python_codecs,
+    storable_text,
+)
+from rapidsms.testing.gateways.hostile import deep_json as hostile_deep_json
 
 SECRET = "fuzz-current-secret-0123456789"
 OLD_SECRET = "fuzz-previous-secret-9876543210"
@@ -160,47 +167,21 @@ class RawJson:
 
 # Values ----------------------------------------------------------------------
 
-#: Text no database refuses; what a phone can send.
-storable_text = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),
-                        min_size=1, max_size=120)
 gateway_ids = st.text("abcdefABCDEF0123456789-_.", min_size=1, max_size=40)
 e164_numbers = (st.integers(2_000_000_000, 9_999_999_999).map(lambda n: f"+1{n}")
                 | st.integers(0, 999_999_999).map(lambda n: f"+2348{n:09d}")
                 | st.sampled_from(["+15550000001", "+447700900123", "+27821234567"]))
-
-NASTY_STRINGS = [
-    "", " ", "\t\r\n", "\x00", "a\x00b", "\ud800", "x\udfffy", "\ufeff", "\u202e+15550000001",
-    "x" * 256, "9" * 300, "\U0001f600" * 80, "%", "%zz", "%00", "%ff%fe", "+", "&", "=",
-    "&token=" + SECRET, "NaN", "Infinity", "-1", "0", "1e999", "\u0661\u0662\u0663\u0664",
-    "\u00b2\u00b3", "tel:", "tel:+", "whatsapp:+x", "mailto:nobody", "+0", "+" + "9" * 40,
-    "+1 (555) 000-0001 ext. 9", "null", "true", "[]", "{}", "<Response/>", "' OR 1=1 --",
-    "../../etc/passwd", "\\", '"', "ack", "nack", "delivered", "DELIVRD", "16", "64", "1.5",
-    " 1 ", "%d", "%p", "UTF-16BE", "base64", "idna", "undefined", "rot13", "zlib", "utf-7",
-    "ucs-2", "8-BIT", "new", "close", "SM" + "0" * 32, "https://example.org/x.jpg",
-]
+# The hostile values are the shipped suite's (rapidsms.testing.gateways.hostile).
+NASTY_STRINGS = hostile_strings(SECRET)
 # Half the time one of the strings above: random text rarely hits an edge.
 nasty_text = (st.sampled_from(NASTY_STRINGS) | st.sampled_from(NASTY_STRINGS)
               | st.text(max_size=40) | st.text(st.characters(codec="latin-1"), max_size=20))
-#: JSON values of the wrong type or beyond what a column stores.
-NASTY_VALUES = [None, True, 0, -1, 10**40, -(10**4000), 1e308, math.inf, -math.inf, math.nan,
-                0.1, -0.0, [], {}, [math.nan], {"x": math.inf}, ["\x00"], {"\x00": 1},
-                {"\ud800": "x"}, [[[[]]]], {"a": {"b": {"c": None}}}]
-#: JSON texts too deep or too large to build as objects; sizes stay small in memory.
-NASTY_JSON = [
-    "[" * 100_000 + "]" * 100_000, '{"a":' * 5000 + "1" + "}" * 5000,
-    "[" * 900 + "]" * 900, '{"a":' * 400 + "{}" + "}" * 400, "1" * 5000, "-" + "9" * 4400,
-    "1e400", "-1e400", "NaN", "-Infinity", '"\\ud800"', '"\\udc00\\ud800"', '"\\u0000"',
-    '{"\\u0000": 1}', '{"a": 1, "a": 2}', "[1, 2", '{"a": }', "", " ", "\ufeff{}", "null",
-]
+NASTY_VALUES = HOSTILE_VALUES
+NASTY_JSON = HOSTILE_JSON
 
 
-@st.composite
-def deep_json(draw: Any) -> RawJson:
-    depth = draw(st.sampled_from([20, 300, 800, 950, 2000, 30_000]))
-    inner = draw(st.sampled_from(['"x"', "{}", "[]", '"\\u0000"', "NaN"]))
-    if draw(st.booleans()):
-        return RawJson("[" * depth + inner + "]" * depth)
-    return RawJson('{"k":' * depth + inner + "}" * depth)
+def deep_json() -> Any:
+    return hostile_deep_json().map(RawJson)
 
 
 json_scalars = (st.none() | st.booleans() | st.integers() | st.floats() | nasty_text
@@ -1107,29 +1088,8 @@ def test_thousands_of_requests_were_sent() -> None:
     assert SENT[0] > MIN_REQUESTS
 
 
-def python_codecs() -> list[str]:
-    """Return one name of every codec in Python's ``encodings`` package (modules and aliases)."""
-    names = {module.name for module in pkgutil.iter_modules(encodings.__path__)}
-    names |= set(encodings.aliases.aliases) | set(encodings.aliases.aliases.values())
-    distinct: dict[str, str] = {}
-    for name in sorted(names - {"aliases"}):
-        try:
-            distinct.setdefault(codecs.lookup(name).name, name)
-        except LookupError:  # a codec of another platform (mbcs on Windows)
-            distinct.setdefault(name, name)
-    return sorted(distinct.values())
-
-
 #: Codecs Django cannot read a request in (see rapidsms.middleware), by their own names.
-UNREADABLE_CODECS = {"base64", "bz2", "hex", "idna", "punycode", "quopri", "rot-13",
-                     "undefined", "uu", "zlib"}
-
-
-def codec_name(charset: str) -> str | None:
-    try:
-        return codecs.lookup(charset).name
-    except LookupError:
-        return None
+UNREADABLE_CODECS = UNREADABLE_CHARSETS
 
 
 @pytest.mark.parametrize("target", target_params())

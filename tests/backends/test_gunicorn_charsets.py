@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.backends.gateway import unused_port
+from rapidsms.testing.fake_gateway import unused_port
 from tests.backends.gunicorn_settings import TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]

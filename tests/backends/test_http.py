@@ -17,8 +17,8 @@ from rapidsms.backends.http.views import (
 )
 from rapidsms.backends.inbound.models import DeliveryReport
 from rapidsms.errors import MessageSendingError
-from tests.backends.gateway import RecordedRequest
-from tests.backends.suites import (
+from rapidsms.testing.fake_gateway import RecordedRequest
+from rapidsms.testing.gateways import (
     SECRET,
     ContractSuite,
     DeliveryReportSuite,

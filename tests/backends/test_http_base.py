@@ -10,7 +10,7 @@ import pytest
 
 from rapidsms.backends.http_base import HttpBackendBase
 from rapidsms.errors import MessageSendingError
-from tests.backends.gateway import Answer, FakeGateway
+from rapidsms.testing.fake_gateway import Answer, FakeGateway
 
 
 class BatchBackend(HttpBackendBase):

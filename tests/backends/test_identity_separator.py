@@ -8,8 +8,8 @@ import pytest
 
 from rapidsms.errors import MessageSendingError
 from rapidsms.models import Connection
-from tests.backends.gateway import FakeGateway
-from tests.backends.suites import SECRET, GatewayRequest, GatewaySuite
+from rapidsms.testing.fake_gateway import FakeGateway
+from rapidsms.testing.gateways import SECRET, GatewayRequest, GatewaySuite
 
 SMUGGLER = "15550102070,15559990001"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.backends.suites import FaultSuite
+from rapidsms.testing.gateways import FaultSuite
 from tests.backends.test_http import GenericHttp
 from tests.backends.test_kannel import Kannel
 from tests.backends.test_twilio import Twilio

@@ -28,9 +28,9 @@ from rapidsms.backends.kannel.views import (
 from rapidsms.backends.signals import delivery_report
 from rapidsms.backends.urls import backend_urlpatterns
 from rapidsms.errors import MessageSendingError
-from tests.backends import gateway as gateway_module
-from tests.backends.gateway import Answer, RecordedRequest
-from tests.backends.suites import (
+from rapidsms.testing import fake_gateway as gateway_module
+from rapidsms.testing.fake_gateway import Answer, RecordedRequest
+from rapidsms.testing.gateways import (
     SECRET,
     ContractSuite,
     DeliveryReportSuite,

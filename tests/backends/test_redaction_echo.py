@@ -24,7 +24,7 @@ from rapidsms.errors import MessageSendingError
 from rapidsms.router import lookup_connections, send
 from rapidsms.router.db.models import Transmission, TransmissionEvent
 from rapidsms.router.db.status import Direction
-from tests.backends.gateway import Answer, FakeGateway, RecordedRequest
+from rapidsms.testing.fake_gateway import Answer, FakeGateway, RecordedRequest
 
 TWILIO_SID = "AC0123456789abcdef0123456789abcdef"
 TWILIO_TOKEN = "twilio-auth-token-5f4dcc3b5aa765d6"

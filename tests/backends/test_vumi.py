@@ -27,8 +27,8 @@ from rapidsms.backends.vumi.models import SentMessage
 from rapidsms.backends.vumi.views import VumiBackendView, VumiEventView
 from rapidsms.errors import MessageSendingError
 from rapidsms.router import lookup_connections, send
-from tests.backends.gateway import Answer, RecordedRequest
-from tests.backends.suites import (
+from rapidsms.testing.fake_gateway import Answer, RecordedRequest
+from rapidsms.testing.gateways import (
     SECRET,
     ContractSuite,
     DeliveryReportSuite,

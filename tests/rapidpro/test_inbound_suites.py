@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-# The suites' fixtures: a fake gateway, and backends mounted at /backends/<name>/.
-from tests.backends.conftest import gateway, mount  # noqa: F401
-from tests.backends.suites import GatewayRequest, InboundSecuritySuite, MalformedInputSuite
+from rapidsms.testing.gateways import GatewayRequest, InboundSecuritySuite, MalformedInputSuite
 
 
 class RapidProWebhook:

@@ -15,7 +15,7 @@ from rapidsms.backends.rapidpro.models import OutboxEntry, RapidProContact
 from rapidsms.backends.rapidpro.sandbox import Sandbox
 from rapidsms.errors import MessageSendingError
 from rapidsms.models import Connection
-from tests.backends.gateway import Answer, FakeGateway, RecordedRequest
+from rapidsms.testing.fake_gateway import Answer, FakeGateway, RecordedRequest
 from tests.rapidpro.conftest import TOKEN
 from tests.rapidpro.test_inbound import flow_body, post
 
