@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_ADDR ?= 127.0.0.1:8000
 
-.PHONY: help install demo test lint docs bench clean
+.PHONY: help install demo test lint docs bench messages clean
 
 help:
 	@echo "make demo   serve the example project at http://$(DEMO_ADDR)/"
@@ -13,6 +13,7 @@ help:
 	@echo "make lint   run ruff"
 	@echo "make docs   build the documentation (warnings are errors)"
 	@echo "make bench  run the benchmarks in bench/"
+	@echo "make messages  add new texts to the translation catalogues and compile them"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +41,9 @@ docs: install
 
 bench: install
 	$(BIN)/python bench/router.py
+
+messages: install
+	$(BIN)/python -m tests.i18n.catalogues
 
 clean:
 	rm -rf $(VENV) docs/_build build *.egg-info

@@ -3,6 +3,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The language switcher of the pages posts to set_language.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("backends/", include("rapidsms.backends.urls")),
     # The pages of the bundled apps, mounted as the example project mounts them.
     path("", include("rapidsms.urls")),

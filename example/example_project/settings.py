@@ -57,6 +57,9 @@ MIDDLEWARE = [
     "rapidsms.middleware.RequestEncodingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the sessions, before CommonMiddleware: the pages' language comes
+    # from the switcher's cookie, else the browser's Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -104,6 +107,16 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en"
+#: The languages of the pages' switcher and of the SMS replies (LANG <code>).
+#: The bundled apps and pages are translated into all of them.
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "French"),
+    ("es", "Spanish"),
+    ("pt", "Portuguese"),
+    ("sw", "Swahili"),
+    ("ar", "Arabic"),
+]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -13,4 +13,6 @@ urlpatterns = [
     path("messaging/", include("rapidsms.contrib.messaging.urls")),
     path("registration/", include("rapidsms.contrib.registration.urls")),
     path("admin/", admin.site.urls),
+    # The language switcher of the pages posts to set_language.
+    path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -13,12 +13,15 @@ bundled apps you use::
     ]
 
 and set ``LOGIN_URL = "rapidsms-login"``. The URL names are RapidSMS 2.x's:
-``rapidsms-dashboard``, ``rapidsms-login`` and ``rapidsms-logout``.
+``rapidsms-dashboard``, ``rapidsms-login`` and ``rapidsms-logout``. A fourth,
+``rapidsms-jsi18n``, serves the texts of the pages' scripts in the active
+language (Django's ``JavaScriptCatalog``).
 """
 
 from __future__ import annotations
 
 from django.urls import path
+from django.views.i18n import JavaScriptCatalog
 
 from rapidsms.urls.login_logout import urlpatterns as login_logout_urlpatterns
 from rapidsms.views import dashboard
@@ -26,4 +29,5 @@ from rapidsms.views import dashboard
 urlpatterns = [
     path("", dashboard, name="rapidsms-dashboard"),
     *login_logout_urlpatterns,
+    path("jsi18n/", JavaScriptCatalog.as_view(packages=["rapidsms"]), name="rapidsms-jsi18n"),
 ]

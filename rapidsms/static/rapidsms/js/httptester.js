@@ -6,6 +6,14 @@
 (function () {
   "use strict";
 
+  // Django's JavaScript catalogue (the rapidsms-jsi18n URL) defines these in
+  // the page's language; without it the page still works, in English.
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (all, name) { return String(values[name]); });
+  };
+
   var form = document.getElementById("send-form");
   var conversation = document.getElementById("conversation");
   var numbers = document.getElementById("numbers-list");
@@ -30,7 +38,7 @@
     Object.keys(payload.errors || {}).forEach(function (field) {
       payload.errors[field].forEach(function (error) { list.push(error.message); });
     });
-    return list.length ? list : ["The message could not be sent."];
+    return list.length ? list : [gettext("The message could not be sent.")];
   }
 
   function scrollToEnd() {
@@ -38,10 +46,17 @@
     if (last) { last.scrollIntoView({ block: "nearest" }); }
   }
 
+  // One send at a time: a second click or Enter while one is on its way does nothing.
+  var sending = false;
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    if (sending) { return; }
+    sending = true;
+    // What is typed while the message is on its way is the next message: keep it.
+    var sentText = text.value;
     button.disabled = true;
-    status.textContent = "Sending…";
+    status.textContent = gettext("Sending…");
     // form.action would be the input named "action", not the attribute.
     fetch(form.getAttribute("action"), {
       method: "POST",
@@ -67,18 +82,28 @@
           window.location.assign(payload.url);
           return;
         }
-        text.value = "";
-        text.dispatchEvent(new Event("input"));
-        status.textContent = "Sent.";
+        if (text.value === sentText) {
+          text.value = "";
+          text.dispatchEvent(new Event("input"));
+        }
+        status.textContent = gettext("Sent.");
         scrollToEnd();
         text.focus();
       })
       .catch(function () {
         // Never post again by itself: the server may have routed the message already.
-        showErrors(["The server did not answer as expected. Reload the page to see what was sent."]);
+        showErrors([gettext("The server did not answer as expected. Reload the page to see what was sent.")]);
         status.textContent = "";
       })
-      .finally(function () { button.disabled = false; });
+      .finally(function () {
+        sending = false;
+        button.disabled = false;
+      });
+  });
+
+  // A reply or a message from elsewhere came in with a live update.
+  document.addEventListener("rapidsms:live-updated", function (event) {
+    if (event.detail.regions.indexOf(conversation) !== -1) { scrollToEnd(); }
   });
 
   scrollToEnd();

@@ -11,6 +11,14 @@
 (function () {
   "use strict";
 
+  // Django's JavaScript catalogue (the rapidsms-jsi18n URL) defines these in
+  // the page's language; without it the page still works, in English.
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (all, name) { return String(values[name]); });
+  };
+
   var BASIC =
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
@@ -51,13 +59,17 @@
 
   function describe(result, maxLength) {
     var parts = [
-      result.characters + (result.characters === 1 ? " character" : " characters"),
-      result.segments + " SMS",
-      result.gsm ? "GSM-7" : "UCS-2 (Unicode)"
+      interpolate(ngettext("%(count)s character", "%(count)s characters", result.characters),
+                  { count: result.characters }, true),
+      interpolate(ngettext("%(count)s SMS", "%(count)s SMS", result.segments),
+                  { count: result.segments }, true),
+      result.gsm ? "GSM-7" : gettext("UCS-2 (Unicode)")
     ];
     var text = parts.join(" · ");
     if (maxLength && result.characters > maxLength) {
-      text += " · too long: at most " + maxLength + " characters";
+      text += " · " + interpolate(
+        ngettext("too long: at most %(count)s character", "too long: at most %(count)s characters",
+                 maxLength), { count: maxLength }, true);
     }
     return text;
   }
