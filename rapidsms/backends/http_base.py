@@ -7,9 +7,11 @@ Outgoing
     One ``requests.Session`` per backend (connection reuse, the environment's
     proxy settings read once: :mod:`rapidsms.backends.sessions`), explicit connect
     and read timeouts, a ``User-Agent: rapidsms/<version>`` header, one HTTP
-    request per batch of identities, and every gateway failure turned into
-    :class:`~rapidsms.errors.MessageSendingError` naming the identities that
-    did not get the message and whether trying again may help.
+    request per batch of identities, a result per identity (accepted with the
+    gateway's id, or refused: :mod:`rapidsms.backends.results`), and every
+    gateway failure turned into :class:`~rapidsms.errors.MessageSendingError`
+    naming the identities that did not get the message and whether trying
+    again may help.
 Inbound
     The options the inbound views read (``inbound_secrets``,
     ``default_region``, ``dedupe_window``) and the views that serve the
@@ -29,13 +31,15 @@ A minimal gateway::
             return {"method": "POST", "url": self.url,
                     "json": {"to": identities, "body": text, "key": self.api_key}}
 
-How a failure is classified (``retryable`` on the error):
+How a failure is classified (``retryable`` on the error; the error is a
+:class:`~rapidsms.errors.GatewayHTTPError` for an answer and a
+:class:`~rapidsms.errors.GatewayConnectionError` for no answer):
 
 =====================================================  ==========
 what happened                                          retryable
 =====================================================  ==========
 could not connect (refused, DNS, connect timeout)      True
-gateway answered 429 or 5xx                            True
+gateway answered 429 or 5xx (with its Retry-After)     True
 gateway answered another 4xx (or a 3xx)                False
 no answer within the read timeout, or the connection   False
 dropped after the request was sent (the gateway may
@@ -71,8 +75,21 @@ from rapidsms.backends.phone_numbers import (
     invalid_identity_reason,
     normalize_identity,
 )
+from rapidsms.backends.results import (
+    Accepted,
+    Refused,
+    Results,
+    raise_refusals,
+    read_results,
+    results_of_error,
+)
 from rapidsms.backends.sessions import GatewaySession
-from rapidsms.errors import MessageSendingError
+from rapidsms.errors import (
+    GatewayConnectionError,
+    GatewayHTTPError,
+    MessageSendingError,
+    combine_failures,
+)
 from rapidsms.redaction import (
     REDACTED,
     SECRET_NAME,
@@ -119,7 +136,7 @@ class HttpBackendBase(BackendBase):
     * :meth:`identity_batches` splits the identities into requests;
     * :meth:`prepare_request` builds the request (**required**);
     * :meth:`check_response` turns a non-2xx answer into an error;
-    * :meth:`parse_response` reads a 2xx answer for per-identity refusals.
+    * :meth:`parse_response` reads a 2xx answer: the result of each identity.
 
     Also: :meth:`build_session` (auth, adapters), :meth:`secret_values`
     (extra values to hide), :meth:`has_inbound_authentication` (for the
@@ -199,14 +216,35 @@ class HttpBackendBase(BackendBase):
         status = response.status_code
         if 200 <= status < 300:
             return
-        retryable = status == 429 or status >= 500
-        raise MessageSendingError(
+        raise self.http_error(
             f"Gateway answered {status} {response.reason or ''}".rstrip()
             + f" to {self.describe_request(response.request)}: "
             f"{_excerpt(self.redact(response.text))}",
-            failed_identities=identities,
+            response, identities,
+        )
+
+    def http_error(
+        self, message: str, response: requests.Response, identities: list[str],
+        retryable: bool | None = None, **fields: Any,
+    ) -> GatewayHTTPError:
+        """Return the error of a refused request: its status, Retry-After and answer.
+
+        ``retryable`` defaults to True for 429 and 5xx, False otherwise.
+        ``message`` must already be redacted. ``fields`` are further keyword
+        arguments of the error class (``error_class``, default
+        :class:`~rapidsms.errors.GatewayHTTPError`).
+        """
+        status = response.status_code
+        error_class = fields.pop("error_class", GatewayHTTPError)
+        return error_class(
+            message,
+            identities,
             backend=self.name,
-            retryable=retryable,
+            retryable=(status == 429 or status >= 500) if retryable is None else retryable,
+            retry_after=response.headers.get("Retry-After"),
+            response=response,
+            status_code=status,
+            **fields,
         )
 
     def parse_response(
@@ -215,14 +253,19 @@ class HttpBackendBase(BackendBase):
         id_: str,
         identities: list[str],
         context: dict[str, Any],
-    ) -> list[str]:
-        """Return the identities of the batch the gateway refused in a 2xx answer.
+    ) -> Results | list[str] | None:
+        """Return the result of each identity of the batch from a 2xx answer.
 
-        Called after :meth:`check_response` passed. The default trusts the
-        status code and returns ``[]``. Refused identities are reported as
-        a permanent failure.
+        Called after :meth:`check_response` passed. Return a mapping of
+        identity to :class:`~rapidsms.backends.results.Accepted` (with the
+        gateway's id of the message, when the answer gives one) or
+        :class:`~rapidsms.backends.results.Refused` (permanent, or
+        ``retryable`` with a ``retry_after``); an identity left out is
+        accepted without an id. The default trusts the status code and
+        returns None: all accepted. A list (the form of earlier versions)
+        names the identities refused for good.
         """
-        return []
+        return None
 
     def secret_values(self) -> list[str]:
         """Return values that must never be logged, besides those found by pattern.
@@ -267,15 +310,19 @@ class HttpBackendBase(BackendBase):
         text: str,
         identities: list[str],
         context: dict[str, Any] | None = None,
-    ) -> None:
-        """Send ``text`` to every identity, one request per batch.
+    ) -> Results:
+        """Send ``text`` to every identity, one request per batch; return each one's result.
 
-        Every batch is tried even when an earlier one fails. Raise one
-        ``MessageSendingError`` listing the identities of every failed batch;
-        ``retryable`` is True or False when all failures agree, else None.
+        Every batch is tried even when an earlier one fails. Return
+        ``{identity: Accepted(gateway_id)}`` when every identity was
+        accepted. Otherwise raise one ``MessageSendingError`` listing the
+        identities of every failed batch, with every identity's result in
+        ``results``; ``retryable`` is combined by
+        :func:`~rapidsms.errors.combine_retryable`.
         """
         context = dict(context or {})
         failures: list[MessageSendingError] = []
+        results: Results = {}
         sendable, refused = self.sort_identities(identities)
         if refused:
             failures.append(MessageSendingError(
@@ -285,18 +332,26 @@ class HttpBackendBase(BackendBase):
             ))
         for batch in self.identity_batches(sendable):
             try:
-                self.send_batch(id_, text, batch, context)
+                results.update(self.send_batch(id_, text, batch, context))
             except MessageSendingError as exc:
                 exc.backend = exc.backend or self.name
                 if not exc.failed_identities:
                     exc.failed_identities = list(batch)
                 failures.append(exc)
         if failures:
-            error = _combine(failures, self.name)
+            for failure in failures:
+                results.update(results_of_error(failure, failure.failed_identities))
+            error = combine_failures(
+                failures, f"{len(failures)} requests to the gateway failed: "
+                + "; ".join(failure.message for failure in failures), backend=self.name,
+            )
+            # In the order of ``identities``, accepted ones included with their ids.
+            error.results = {i: results.get(i, Accepted()) for i in identities}
             # Whatever a hook wrote into the message, it leaves here redacted.
             error.message = self.redact(error.message)
             error.args = (error.message,)
             raise error
+        return {identity: results.get(identity, Accepted()) for identity in identities}
 
     def sort_identities(self, identities: Iterable[str]) -> tuple[list[str], dict[str, str]]:
         """Return the identities :meth:`check_identity` accepts, and why each other is refused."""
@@ -312,20 +367,26 @@ class HttpBackendBase(BackendBase):
 
     def send_batch(
         self, id_: str, text: str, identities: list[str], context: dict[str, Any]
-    ) -> None:
-        """Send one request for ``identities``; raise ``MessageSendingError`` on failure."""
+    ) -> Results:
+        """Send one request for ``identities``; return each one's result.
+
+        Raise ``MessageSendingError`` (with ``results``) when the gateway
+        refused any of them.
+        """
         request_kwargs = self.prepare_request(id_, text, identities, context)
         response = self.perform_request(request_kwargs, identities)
         self.check_response(response, identities)
-        refused = self.parse_response(response, id_, identities, context)
-        if refused:
-            raise MessageSendingError(
-                f"Gateway refused {len(refused)} of {len(identities)} recipient(s) of "
-                f"message {id_}.",
-                failed_identities=refused,
-                backend=self.name,
-                retryable=False,
-            )
+        parsed = self.parse_response(response, id_, identities, context)
+        if isinstance(parsed, list | tuple | set | frozenset):
+            parsed = {identity: Refused("refused by the gateway") for identity in parsed}
+        results = read_results(parsed, identities)
+        raise_refusals(
+            results,
+            f"Gateway refused {sum(isinstance(r, Refused) for r in results.values())} of "
+            f"{len(identities)} recipient(s) of message {id_}:",
+            backend=self.name,
+        )
+        return results
 
     @cached_property
     def session(self) -> requests.Session:
@@ -440,7 +501,7 @@ class HttpBackendBase(BackendBase):
     ) -> MessageSendingError:
         detail = _excerpt(self.redact(str(exc)))
         logger.warning("%s: %s %s", self.name, message, detail)
-        return MessageSendingError(
+        return GatewayConnectionError(
             message, failed_identities=identities, backend=self.name, retryable=retryable
         )
 
@@ -451,24 +512,6 @@ def _never_connected(exc: requests.ConnectionError) -> bool:
     if isinstance(reason, MaxRetryError):
         reason = reason.reason
     return isinstance(reason, NewConnectionError | ConnectTimeoutError)
-
-
-def _combine(failures: list[MessageSendingError], backend: str) -> MessageSendingError:
-    if len(failures) == 1:
-        return failures[0]
-    failed: list[str] = []
-    for failure in failures:
-        failed.extend(failure.failed_identities)
-    flags = {failure.retryable for failure in failures}
-    combined = MessageSendingError(
-        f"{len(failures)} requests to the gateway failed: "
-        + "; ".join(failure.message for failure in failures),
-        failed_identities=failed,
-        backend=backend,
-        retryable=flags.pop() if len(flags) == 1 else None,
-    )
-    combined.errors = failures  # type: ignore[attr-defined]
-    return combined
 
 
 def _excerpt(text: str) -> str:

@@ -57,8 +57,14 @@ def test_failures_of_several_batches_are_combined(gateway: FakeGateway) -> None:
     with pytest.raises(MessageSendingError) as caught:
         make(gateway.url).send("m1", "hi", ["+1", "+2", "+3", "+4", "+5"], {})
     assert caught.value.failed_identities == ["+1", "+2", "+5"]
-    assert caught.value.retryable is None  # one retryable, one not: the caller decides
+    # One part can never succeed, so the whole cannot: each identity says more.
+    assert caught.value.retryable is False
     assert len(caught.value.errors) == 2
+    results = caught.value.results
+    assert list(results) == ["+1", "+2", "+3", "+4", "+5"]
+    assert [type(r).__name__ for r in results.values()] == [
+        "Refused", "Refused", "Accepted", "Accepted", "Refused"]
+    assert (results["+1"].retryable, results["+5"].retryable) == (True, False)
 
 
 @pytest.fixture

@@ -19,14 +19,14 @@ from hypothesis import strategies as st
 
 from rapidsms.backends.http.forms import BaseHttpForm
 from rapidsms.backends.http.views import BaseHttpBackendView
-from rapidsms.backends.inbound.models import DeliveryReport
+from rapidsms.backends.inbound.models import DeliveryReport, SentMessage
+from rapidsms.backends.results import Accepted
 from rapidsms.backends.signals import delivery_report
-from rapidsms.backends.vumi import VumiBackend, message_ids
+from rapidsms.backends.vumi import VumiBackend
 from rapidsms.backends.vumi.forms import VumiForm
-from rapidsms.backends.vumi.models import SentMessage
 from rapidsms.backends.vumi.views import VumiBackendView, VumiEventView
 from rapidsms.errors import MessageSendingError
-from rapidsms.router import lookup_connections, send
+from rapidsms.router import get_router, lookup_connections, send
 from rapidsms.testing.fake_gateway import Answer, RecordedRequest
 from rapidsms.testing.gateways import (
     SECRET,
@@ -78,7 +78,8 @@ class Vumi:
     def status_request(self, message_id: str = "m-1", identity: str = "+15550000001",
                        raw_status: str = "delivered") -> GatewayRequest:
         # As if Vumi had answered the send of message_id with the id "vumi-<message_id>".
-        SentMessage.objects.get_or_create(backend=self.backend_name, vumi_id=f"vumi-{message_id}",
+        SentMessage.objects.get_or_create(backend=self.backend_name,
+                                          gateway_id=f"vumi-{message_id}",
                                           message_id=message_id, identity=identity)
         if raw_status in ("ack", "nack"):
             event = payload(f"event_{raw_status}")
@@ -151,7 +152,7 @@ class TestVumiDeliveryReports(Vumi, DeliveryReportSuite):
 
     def test_nack_keeps_the_reason_and_the_whole_event(self) -> None:
         event = payload("event_nack")
-        SentMessage.objects.create(backend="gw", vumi_id=event["user_message_id"],
+        SentMessage.objects.create(backend="gw", gateway_id=event["user_message_id"],
                                    message_id="m-5", identity="+27829876543")
         assert self.call(as_json(event), url_name="status").status_code == 200
         report = DeliveryReport.objects.get()
@@ -310,7 +311,7 @@ class TestVumiOutgoing(Vumi, GatewaySuite):
             assert self.post(payload("event_ack")).status_code == 200
             self.gateway.answer = lambda request: Answer(
                 200, json.dumps(payload("relay_send_answer")[:1]))
-            self.backend.send("m-6", "hi", ["+27821234567"], {})
+            get_router().send_to_backend("gw", "m-6", "hi", ["+27821234567"], {})
         finally:
             delivery_report.disconnect(dispatch_uid="vumi-test")
         assert [(r["message_id"], r["identity"]) for r in received] == [
@@ -323,14 +324,17 @@ class TestVumiOutgoing(Vumi, GatewaySuite):
         """Vumi Go answers one object; a reply goes to the sender as Vumi wrote it."""
         created = payload("relay_send_answer")[0] | {"to_addr": "27821234567"}
         self.gateway.answer = lambda request: Answer(200, json.dumps(created))
-        self.backend.send("m-7", "hi", ["+27821234567"], {"external_id": "in-7"})
-        link = message_ids.lookup("gw", created["message_id"])
+        results = get_router().send_to_backend("gw", "m-7", "hi", ["+27821234567"],
+                                               {"external_id": "in-7"})
+        assert results == {"+27821234567": Accepted(created["message_id"])}
+        link = SentMessage.objects.get(backend="gw", gateway_id=created["message_id"])
         assert (link.message_id, link.identity) == ("m-7", "+27821234567")
 
     def test_answer_without_ids_is_fine(self) -> None:
         for body in ("OK", "[]", '{"success": true}', "[1, null]", '[{"message_id": 5}]'):
             self.gateway.answer = lambda request, body=body: Answer(200, body)
-            self.backend.send("m-8", "hi", ["+27821234567", "+27829876543"], {})
+            get_router().send_to_backend("gw", "m-8", "hi", ["+27821234567", "+27829876543"],
+                                         {})
         assert SentMessage.objects.count() == 0
 
     def test_database_failure_after_vumi_took_the_message_does_not_fail_the_send(
@@ -341,32 +345,22 @@ class TestVumiOutgoing(Vumi, GatewaySuite):
 
         monkeypatch.setattr(SentMessage.objects, "bulk_create", broken)
         self.gateway.answer = lambda request: Answer(200, json.dumps(payload("relay_send_answer")))
-        with caplog.at_level(logging.ERROR, logger="rapidsms.backends.vumi"):
-            self.backend.send("m-9", "hi", ["+27821234567", "+27829876543"], {})
-        assert "could not store the Vumi ids of message m-9" in caplog.text
+        with caplog.at_level(logging.ERROR, logger="rapidsms.backends.inbound"):
+            get_router().send_to_backend("gw", "m-9", "hi", ["+27821234567", "+27829876543"],
+                                         {})
+        assert "could not store the gateway's ids of message m-9" in caplog.text
 
-    def test_without_the_app_sending_works_and_says_once_what_is_missing(
-        self, monkeypatch: Any, caplog: Any
+    def test_without_the_inbound_app_sending_works_and_keeps_no_ids(
+        self, monkeypatch: Any
     ) -> None:
-        monkeypatch.setattr(message_ids, "enabled", lambda: False)
-        monkeypatch.setattr(message_ids, "_warned", set())
+        from django.apps import apps
+
+        installed = apps.is_installed
+        monkeypatch.setattr(apps, "is_installed",
+                            lambda name: name != "rapidsms.backends.inbound" and installed(name))
         self.gateway.answer = lambda request: Answer(200, json.dumps(payload("relay_send_answer")))
-        with caplog.at_level(logging.WARNING, logger="rapidsms.backends.vumi"):
-            self.backend.send("m-10", "hi", ["+27821234567"], {})
-            self.backend.send("m-11", "hi", ["+27821234567"], {})
-        assert caplog.text.count("add 'rapidsms.backends.vumi' to INSTALLED_APPS") == 1
+        get_router().send_to_backend("gw", "m-10", "hi", ["+27821234567"], {})
         assert SentMessage.objects.count() == 0
-
-    def test_prune_forgets_old_ids(self) -> None:
-        from datetime import timedelta
-
-        from django.utils import timezone
-
-        SentMessage.objects.create(backend="gw", vumi_id="old", message_id="m", identity="+1",
-                                   sent_at=timezone.now() - timedelta(days=8))
-        SentMessage.objects.create(backend="gw", vumi_id="new", message_id="m", identity="+1")
-        assert SentMessage.objects.prune(timezone.now() - timedelta(days=7)) == 1
-        assert list(SentMessage.objects.values_list("vumi_id", flat=True)) == ["new"]
 
 
 class TestVumiInbound(Vumi, GatewaySuite):

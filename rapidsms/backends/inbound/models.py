@@ -85,3 +85,45 @@ class DeliveryReport(models.Model):
     def __str__(self) -> str:
         about = self.message_id or self.external_id or "?"
         return f"{about} to {self.identity or '?'}: {self.status}"
+
+
+class SentMessageQuerySet(models.QuerySet):
+    def prune(self, before: datetime) -> int:
+        """Delete the ids of messages sent before ``before``; return how many went.
+
+        Late delivery reports still arrive days after a message was sent,
+        so keep a week or more (``manage.py rapidsms_prune`` does).
+        """
+        deleted, _ = self.filter(sent_at__lt=before).delete()
+        return deleted
+
+
+class SentMessage(models.Model):
+    """One recipient of one of our messages, under the id a gateway gave it.
+
+    Gateways name a message in their delivery reports by their own id, which
+    is known only from their answer to the send. This table, shared by every
+    gateway and either router, ties ``(backend, gateway_id)`` to our message
+    id and recipient, so that a report finds the message it is about.
+    """
+
+    backend = models.CharField(_("backend"), max_length=255)
+    gateway_id = models.CharField(_("gateway message id"), max_length=255)
+    message_id = models.CharField(_("message id"), max_length=255, db_index=True)
+    identity = models.CharField(_("identity"), max_length=255)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now, db_index=True)
+
+    objects = SentMessageQuerySet.as_manager()
+
+    class Meta:
+        app_label = "rapidsms_inbound"
+        verbose_name = _("sent gateway message id")
+        verbose_name_plural = _("sent gateway message ids")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["backend", "gateway_id"], name="rapidsms_inbound_unique_sent_message"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} to {self.identity} ({self.gateway_id} on {self.backend})"

@@ -21,6 +21,7 @@ from rapidsms.backends.kannel.text import (
     encode_text,
     python_codec,
 )
+from rapidsms.backends.results import Refused, Results
 from rapidsms.errors import MessageSendingError
 
 logger = logging.getLogger("rapidsms.backends.kannel")
@@ -162,20 +163,21 @@ class KannelBackend(HttpBackendBase):
         if response.status_code == 403:
             # Kannel's whole answer is "Authorization failed for sendsms":
             # say where the credentials it refused are configured.
-            raise MessageSendingError(
+            raise self.http_error(
                 f"Kannel refused the sendsms user (403 {self.redact(response.text[:200])!r}) "
                 f"for {self.describe_request(response.request)}: check sendsms_params' "
                 "username and password against a sendsms-user group of kannel.conf, and "
                 "that its user-allow-ip lists this host.",
-                failed_identities=identities, backend=self.name, retryable=False,
+                response, identities,
             )
         if response.status_code >= 500 and len(identities) > 1:
             failed = listed_receivers(response.text, FAILED_MARKER, identities)
             if failed:
-                raise MessageSendingError(
+                # The others were queued: they are accepted, only these may go later.
+                raise self.http_error(
                     f"Kannel could not queue the message for {len(failed)} of "
                     f"{len(identities)} recipient(s) ({self.describe_request(response.request)}).",
-                    failed_identities=failed, backend=self.name, retryable=True,
+                    response, failed,
                 )
         super().check_response(response, identities)
 
@@ -185,9 +187,14 @@ class KannelBackend(HttpBackendBase):
         id_: str,
         identities: list[str],
         context: dict[str, Any],
-    ) -> list[str]:
-        """Return the recipients Kannel denied (white and black lists, bad characters)."""
-        return listed_receivers(response.text, DENIED_MARKER, identities)
+    ) -> Results:
+        """Refuse for good the recipients Kannel denied (white and black lists, bad characters).
+
+        Kannel's answer carries no id: its delivery reports name our message
+        by the id in the dlr-url.
+        """
+        return {identity: Refused("denied by Kannel (white or black list, or bad characters)")
+                for identity in listed_receivers(response.text, DENIED_MARKER, identities)}
 
     def secret_values(self) -> list[str]:
         """Return the secrets, also as they appear URL-encoded inside the dlr-url parameter."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rapidsms.errors import MessageSendingError
+from rapidsms.errors import GatewayHTTPError
 
 #: Error codes worth trying again although their HTTP status is a 4xx.
 RETRYABLE_CODES = frozenset({20429, 21611})
@@ -42,20 +42,22 @@ KNOWN_CODES: dict[int, str] = {
 UNSUBSCRIBED = 21610
 
 
-class TwilioSendingError(MessageSendingError):
+class TwilioSendingError(GatewayHTTPError):
     """Twilio refused a message; ``code`` is Twilio's error code (None if it gave none).
 
-    ``status`` is the HTTP status and ``more_info`` Twilio's link to the
-    code's page. ``unsubscribed`` is True for code 21610, so that a project
-    can record the opt-out (for example with ``rapidsms.contrib.optout``).
+    ``status`` (and ``status_code``) is the HTTP status and ``more_info``
+    Twilio's link to the code's page. ``unsubscribed`` is True for code
+    21610, so that a project can record the opt-out (for example with
+    ``rapidsms.contrib.optout``).
     """
 
-    def __init__(self, message: str, failed_identities: list[str], *, backend: str | None,
-                 retryable: bool, code: int | None, status: int,
-                 more_info: str = "") -> None:
-        super().__init__(message, failed_identities, backend=backend, retryable=retryable)
+    def __init__(self, message: str, failed_identities: list[str], *,
+                 code: int | None = None, status: int | None = None,
+                 more_info: str = "", **fields: Any) -> None:
+        fields.setdefault("status_code", status)
+        super().__init__(message, failed_identities, **fields)
         self.code = code
-        self.status = status
+        self.status = self.status_code
         self.more_info = more_info
 
     @property

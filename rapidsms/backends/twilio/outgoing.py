@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import NoReverseMatch, reverse
 
 from rapidsms.backends.http_base import HttpBackendBase
+from rapidsms.backends.results import Accepted, Results
 from rapidsms.backends.twilio.errors import (
     KNOWN_CODES,
     TwilioSendingError,
@@ -177,29 +178,29 @@ class TwilioBackend(HttpBackendBase):
             body = " ".join(self.redact(response.text).split())
             message = KNOWN_CODES.get(code or 0) or body[:200]
         about = f"error {code} (HTTP {status})" if code is not None else f"HTTP {status}"
-        raise TwilioSendingError(
+        raise self.http_error(
             f"Twilio refused the message with {about}: "
             f"{self.redact(message or response.reason or 'no reason given')}",
-            identities,
-            backend=self.name,
-            retryable=is_retryable(status, code),
-            code=code,
-            status=status,
-            more_info=self.redact(more_info),
+            response, identities, retryable=is_retryable(status, code),
+            error_class=TwilioSendingError, code=code, more_info=self.redact(more_info),
         )
 
     def parse_response(
         self, response: requests.Response, id_: str, identities: list[str],
         context: dict[str, Any],
-    ) -> list[str]:
-        """Log Twilio's id of the accepted message; Twilio refuses with an error status."""
+    ) -> Results:
+        """Return the recipient accepted under Twilio's message SID.
+
+        Twilio refuses with an error status (:meth:`check_response`), so a
+        2xx answer always accepts; its ``sid`` names the message in status
+        callbacks.
+        """
         try:
             sid = response.json().get("sid")
         except (ValueError, AttributeError):
             sid = None
-        logger.debug("%s: message %s to %s accepted by Twilio as %s.",
-                     self.name, id_, identities[0], sid or "(no sid)")
-        return []
+        sid = sid if isinstance(sid, str) and sid else None
+        return {identities[0]: Accepted(sid)}
 
     # Inbound -----------------------------------------------------------------
 

@@ -1,9 +1,10 @@
-"""What the Vumi backend keeps: which Vumi message id belongs to which of our messages.
+"""The Vumi backend's former table of Vumi message ids, kept until a later release drops it.
 
-Vumi names a message by its own ``message_id`` and refers to it by that id
-(``user_message_id``) in every event. The id is only known from Vumi's
-answer to the send request, so :class:`SentMessage` keeps it with our message
-id and the recipient until the events have arrived.
+Every gateway's ids now go into one shared table,
+:class:`rapidsms.backends.inbound.models.SentMessage`; migrating the
+``rapidsms_inbound`` app copies this table's rows there. Nothing writes here
+any more, and nothing reads it: the model stays only so that the rows are
+not dropped before a release that says so.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class SentMessageQuerySet(models.QuerySet):
 
 
 class SentMessage(models.Model):
-    """One recipient of one of our messages, under the id Vumi gave it."""
+    """One recipient of one of our messages, under the id Vumi gave it (no longer written)."""
 
     backend = models.CharField(_("backend"), max_length=255)
     vumi_id = models.CharField(_("Vumi message id"), max_length=255)

@@ -11,8 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from rapidsms.backends.http_base import HttpBackendBase
 from rapidsms.backends.phone_numbers import InvalidIdentity
-from rapidsms.backends.vumi import message_ids
-from rapidsms.backends.vumi.message_ids import Link
+from rapidsms.backends.results import Accepted, Results
 from rapidsms.errors import BackendOptionsError, MessageSendingError
 
 logger = logging.getLogger("rapidsms.backends.vumi")
@@ -51,7 +50,7 @@ class VumiBackend(HttpBackendBase):
 
     plus ``endpoint``, ``from_addr`` and ``session_event`` when the message's
     context has them. Vumi's answer lists the messages it created; their ids
-    are stored (:mod:`~rapidsms.backends.vumi.message_ids`) so that events
+    are each recipient's gateway id, which the router keeps so that events
     about them become delivery reports of our message. A reply Vumi can no
     longer thread (``400`` about ``in_reply_to``: the relay forgets messages
     after ``vumi_reply_timeout``) is sent again at once as a new message.
@@ -97,15 +96,15 @@ class VumiBackend(HttpBackendBase):
 
     def send_batch(
         self, id_: str, text: str, identities: list[str], context: dict[str, Any]
-    ) -> None:
+    ) -> Results:
         """Send one request; send a reply Vumi cannot thread again as a new message."""
         try:
-            super().send_batch(id_, text, identities, context)
+            return super().send_batch(id_, text, identities, context)
         except ReplyRefused as exc:
             logger.info("%s: %s Sending message %s without in_reply_to.",
                         self.name, exc.message, id_)
             plain = {key: value for key, value in context.items() if key != "external_id"}
-            super().send_batch(id_, text, identities, plain)
+            return super().send_batch(id_, text, identities, plain)
 
     def check_response(self, response: requests.Response, identities: list[str]) -> None:
         """Raise :class:`ReplyRefused` when Vumi refused only the ``in_reply_to``."""
@@ -151,32 +150,25 @@ class VumiBackend(HttpBackendBase):
         id_: str,
         identities: list[str],
         context: dict[str, Any],
-    ) -> list[str]:
-        """Store the Vumi ids of the messages in the answer; refuse nobody.
+    ) -> Results:
+        """Return each recipient accepted under the Vumi id of its message in the answer.
 
         The relay answers a JSON list of the messages it created, Vumi Go's
         HTTP API one such message; anything else is accepted as it is.
         """
-        message_ids.remember(self, self.links_in_answer(response, id_, identities))
-        return []
-
-    def links_in_answer(
-        self, response: requests.Response, id_: str, identities: list[str]
-    ) -> list[Link]:
-        """Return a link for each message in Vumi's answer that names a recipient."""
         try:
             answer = response.json()
         except ValueError:
-            return []
-        links = []
+            return {}
+        results: Results = {}
         for created in answer if isinstance(answer, list) else [answer]:
             if not isinstance(created, dict):
                 continue
             vumi_id = created.get("message_id")
             identity = self._recipient(created.get("to_addr"), identities)
-            if isinstance(vumi_id, str) and 0 < len(vumi_id) <= 255 and identity:
-                links.append(Link(vumi_id=vumi_id, message_id=id_, identity=identity))
-        return links
+            if isinstance(vumi_id, str) and vumi_id and identity:
+                results.setdefault(identity, Accepted(vumi_id))
+        return results
 
     def _recipient(self, to_addr: Any, identities: list[str]) -> str | None:
         """Return which of ``identities`` Vumi wrote as ``to_addr``."""

@@ -15,11 +15,19 @@ from django.utils.module_loading import import_string
 
 from rapidsms.apps.base import AppBase
 from rapidsms.backends.base import BackendBase
+from rapidsms.backends.results import (
+    Results,
+    raise_refusals,
+    read_results,
+    remember_gateway_ids,
+    results_of_error,
+)
 from rapidsms.conf import get_setting
-from rapidsms.errors import BackendConfigurationError, MessageSendingError
+from rapidsms.errors import BackendConfigurationError, MessageSendingError, combine_failures
 from rapidsms.messages.incoming import IncomingMessage
 from rapidsms.messages.outgoing import OutgoingMessage
-from rapidsms.signals import incoming_processed
+from rapidsms.redaction import redact
+from rapidsms.signals import announce_outgoing_status, incoming_processed
 
 logger = logging.getLogger("rapidsms.router")
 
@@ -346,8 +354,18 @@ class BlockingRouter:
                 self.send_to_backend(backend_name, msg.id, msg.text, identities, context)
             except MessageSendingError as exc:
                 failures.append(exc)
+                failed = set(exc.failed_identities or identities)
+                announce_outgoing_status(
+                    type(self), backend_name, msg.id,
+                    {name: "failed" if name in failed else "sent" for name in identities},
+                    {identity: redact(str(exc)) for identity in failed}, message=msg,
+                )
+            else:
+                announce_outgoing_status(type(self), backend_name, msg.id,
+                                         dict.fromkeys(identities, "sent"), message=msg)
         if failures:
-            raise combine_failures(failures)
+            raise combine_failures(failures, "Sending failed on several backends: "
+                                   + "; ".join(str(failure) for failure in failures))
 
     #: Whether a send to a backend this process does not have may succeed
     #: later. False here: this process is the only one that could send it.
@@ -362,12 +380,15 @@ class BlockingRouter:
         text: str,
         identities: list[str],
         context: dict[str, Any],
-    ) -> Any:
-        """Send through one backend; return what ``backend.send()`` returned.
+    ) -> Results:
+        """Send through one backend; return the result of each identity.
 
-        Raise ``MessageSendingError`` (logged) on failure: the backend's own,
-        completed with the identities and backend name, or one wrapping any
-        other exception.
+        What ``backend.send()`` returned is read by
+        :func:`~rapidsms.backends.results.read_results`, and the gateway ids
+        in it are kept for delivery reports. Raise ``MessageSendingError``
+        (logged) on failure: the backend's own, completed with the
+        identities and backend name; one built from the results when the
+        backend returned refusals; or one wrapping any other exception.
         """
         backend = self.backends.get(backend_name)
         if backend is None:
@@ -385,19 +406,16 @@ class BlockingRouter:
                 retryable=self.unknown_backend_retryable,
             )
         try:
-            return backend.send(id_=id_, text=text, identities=identities, context=context)
+            returned = backend.send(id_=id_, text=text, identities=identities, context=context)
+            results = read_results(returned, identities)
         except MessageSendingError as exc:
             if not exc.failed_identities:
                 exc.failed_identities = list(identities)
             exc.backend = exc.backend or backend_name
-            logger.log(
-                self.send_failure_log_level,
-                "Backend %s failed to send message %s to %s: %s",
-                backend_name,
-                id_,
-                ", ".join(exc.failed_identities),
-                exc.message,
-            )
+            if exc.results:
+                # Recipients the gateway took, with its ids, in a partial failure.
+                remember_gateway_ids(backend, id_, results_of_error(exc, identities))
+            self._log_send_failure(exc, id_)
             raise
         except Exception as exc:
             logger.exception("%s encountered an error while sending message %s.", backend_name, id_)
@@ -406,6 +424,24 @@ class BlockingRouter:
                 failed_identities=identities,
                 backend=backend_name,
             ) from exc
+        remember_gateway_ids(backend, id_, results)
+        try:
+            raise_refusals(results, f"Backend {backend_name} refused message {id_} for",
+                           backend=backend_name)
+        except MessageSendingError as exc:
+            self._log_send_failure(exc, id_)
+            raise
+        return results
+
+    def _log_send_failure(self, exc: MessageSendingError, id_: Any) -> None:
+        logger.log(
+            self.send_failure_log_level,
+            "Backend %s failed to send message %s to %s: %s",
+            exc.backend,
+            id_,
+            ", ".join(exc.failed_identities),
+            exc.message,
+        )
 
     # Deprecated RapidSMS 1.x entry points -----------------------------------
 
@@ -420,19 +456,3 @@ class BlockingRouter:
         warnings.warn("Router.outgoing() is deprecated; use send_outgoing().",
                       DeprecationWarning, stacklevel=2)
         self.send_outgoing(msg)
-
-
-def combine_failures(failures: list[MessageSendingError]) -> MessageSendingError:
-    """Return one ``MessageSendingError`` for the failures of several backends."""
-    if len(failures) == 1:
-        return failures[0]
-    failed: list[str] = []
-    for failure in failures:
-        failed.extend(failure.failed_identities)
-    combined = MessageSendingError(
-        "Sending failed on several backends: " + "; ".join(str(f) for f in failures),
-        failed_identities=failed,
-        retryable=all(f.retryable for f in failures) if failures else None,
-    )
-    combined.errors = failures  # type: ignore[attr-defined]
-    return combined

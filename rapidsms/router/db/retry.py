@@ -1,12 +1,13 @@
 """When to try a failed transmission again, and when to give up.
 
-Retryable failures (connection errors, timeouts before sending, 5xx, 429)
-wait an exponentially growing delay with jitter, never less than the
-gateway's ``Retry-After``. A backend passes ``Retry-After`` on the error::
+Retryable failures (connection errors, timeouts before sending, 5xx, 429, a
+recipient refused "for now") wait an exponentially growing delay with
+jitter, never less than the gateway's ``Retry-After``. A backend reports the
+wait on the error, or per recipient::
 
-    error = MessageSendingError("rate limited", identities, retryable=True)
-    error.retry_after = response.headers.get("Retry-After")  # seconds or an HTTP date
-    raise error
+    raise MessageSendingError("rate limited", identities, retryable=True,
+                              retry_after=response.headers.get("Retry-After"))
+    return {"+15550001": Refused("busy", retryable=True, retry_after=60)}
 
 Permanent failures (``retryable=False``, typically 4xx) are never retried.
 """
@@ -15,13 +16,15 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
 
+from rapidsms.errors import parse_retry_after
 from rapidsms.router.db.conf import get_setting
+
+__all__ = ["RetryDecision", "backoff_delay", "decide", "parse_retry_after"]
 
 
 @dataclass(frozen=True)
@@ -35,35 +38,6 @@ class RetryDecision:
     def gives_up(self) -> bool:
         """True when the transmission fails for good."""
         return self.retry_at is None
-
-
-def parse_retry_after(value: Any, now: datetime | None = None) -> float | None:
-    """Return the seconds a ``Retry-After`` value asks for, or None if it says nothing usable.
-
-    Accepts a number of seconds (int, float or digits), an HTTP date, a
-    ``datetime`` or a ``timedelta``.
-    """
-    now = now or timezone.now()
-    if value is None or value == "":
-        return None
-    if isinstance(value, timedelta):
-        return max(0.0, value.total_seconds())
-    if isinstance(value, datetime):
-        return max(0.0, (value - now).total_seconds())
-    if isinstance(value, int | float):
-        return max(0.0, float(value))
-    text = str(value).strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
 
 
 def backoff_delay(attempt: int, rng: random.Random | None = None) -> float:

@@ -16,11 +16,13 @@ from django.db import DatabaseError, InterfaceError, OperationalError, transacti
 from django.utils import timezone
 
 from rapidsms.apps.base import AppBase
+from rapidsms.backends.results import gateway_ids
 from rapidsms.errors import MessageSendingError
 from rapidsms.messages.incoming import IncomingMessage
 from rapidsms.messages.outgoing import OutgoingMessage
 from rapidsms.router.blocking.router import BlockingRouter
 from rapidsms.router.db import inbox, store, wakeup
+from rapidsms.router.db.announce import announce
 from rapidsms.router.db.conf import COUNTDOWN_LIMIT, RATE_MAX_SLEEP, celery_is_eager, get_setting
 from rapidsms.router.db.dispatch import after_commit, atomic_then_dispatch, celery_app, publish
 from rapidsms.router.db.models import Transmission
@@ -299,6 +301,7 @@ class DatabaseRouter(BlockingRouter):
             dbm, transmissions = store.save_outgoing(msg, rows, context, unknown)
             msg.id = dbm.pk
             msg.database_message = dbm
+            announce(transmissions, message=msg, fresh=True)
             kind = REPLY if msg.in_response_to is not None else BULK
             for backend_name, ids in queued_by_backend(transmissions).items():
                 for chunk in self.batches(backend_name, ids):
@@ -429,11 +432,12 @@ class DatabaseRouter(BlockingRouter):
             message = group[0].message
             identities = [row.identity for row in group]
             try:
-                result = self.send_to_backend(
+                results = self.send_to_backend(
                     backend_name, message.pk, message.text, identities, message.backend_context
                 )
             except MessageSendingError as exc:
                 retries = self._record(store.record_failure, group, token, exc, park) or []
+                announce(group)
                 for retry_at, retry_ids in retries:
                     self.dispatch_send(backend_name, message_id, retry_ids, kind, eta=retry_at)
                 rest = [row.pk for later in groups[index + 1 :] for row in later]
@@ -446,10 +450,11 @@ class DatabaseRouter(BlockingRouter):
                         self.dispatch_send(backend_name, message_id, rest, kind, eta=until)
                     return
             else:
-                by_identity = gateway_ids(result, identities)
+                by_identity = gateway_ids(results)
                 accepted = {row.pk: by_identity[row.identity] for row in group
                             if row.identity in by_identity}
                 self._record(store.record_sent, group, token, accepted)
+                announce(group)
 
     def _without_vetoed(
         self, backend_name: str, groups: list[list[Transmission]], token: Any
@@ -493,6 +498,7 @@ class DatabaseRouter(BlockingRouter):
             return []
         if reasons:
             self._record(store.record_cancelled, token, reasons)
+            announce(reasons)
             logger.info("%s transmission(s) through %s were cancelled at send time: %s.",
                         len(reasons), backend_name, ", ".join(sorted(set(reasons.values()))))
         return kept
@@ -574,6 +580,7 @@ class ReplyBatch:
         for (msg, *_), dbm in zip(items, rows, strict=True):
             msg.id = dbm.pk
             msg.database_message = dbm
+            announce([row for row in transmissions if row.message_id == dbm.pk], msg, fresh=True)
         return transmissions
 
 
@@ -607,20 +614,6 @@ def answered_identities(
     ).values_list("message_id", "identity"):
         found.setdefault(message_id, set()).add(identity)
     return found
-
-
-def gateway_ids(result: Any, identities: Sequence[str]) -> dict[str, str]:
-    """Return ``{identity: gateway message id}`` from what ``backend.send()`` returned."""
-    if result is None or result is True or result is False:
-        return {}
-    if isinstance(result, str | int):
-        return {identity: str(result) for identity in identities}
-    if isinstance(result, dict):
-        return {str(key): str(value) for key, value in result.items() if value}
-    if isinstance(result, list | tuple) and len(result) == len(identities):
-        pairs = zip(identities, result, strict=True)
-        return {identity: str(value) for identity, value in pairs if value}
-    return {}
 
 
 def store_router() -> DatabaseRouter:

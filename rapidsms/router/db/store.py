@@ -21,6 +21,7 @@ from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from rapidsms.backends.results import Accepted, Refused, gateway_ids, results_of_error
 from rapidsms.errors import MessageSendingError
 from rapidsms.messages.incoming import IncomingMessage
 from rapidsms.messages.outgoing import OutgoingMessage
@@ -361,32 +362,40 @@ def record_failure(
 ) -> list[tuple[datetime, list[int]]]:
     """Record a failed send of claimed rows; return ``(retry_at, ids)`` groups to retry.
 
-    Identities not in ``error.failed_identities`` got the message and are
-    marked sent (an empty list means all failed). Each failed transmission is
-    retried or failed for good by :func:`rapidsms.router.db.retry.decide`.
+    Each row's result is read from the error
+    (:func:`~rapidsms.backends.results.results_of_error`): identities the
+    gateway accepted are marked sent, with the gateway's id when it gave
+    one; each refused one is retried or failed for good by
+    :func:`rapidsms.router.db.retry.decide`, with its own ``retryable`` and
+    ``retry_after`` when the backend reported results per identity.
     ``park`` False says no delayed task will carry the retries (eager mode):
     the recovery task sends them when due.
     """
-    named = {str(identity) for identity in error.failed_identities}
-    failed = [row for row in rows if not named or row.identity in named]
-    succeeded = [row for row in rows if named and row.identity not in named]
+    results = results_of_error(error, [row.identity for row in rows])
+    succeeded = [row for row in rows if isinstance(results[row.identity], Accepted)]
+    accepted_ids = gateway_ids(results)
     # A gateway's answer quoted in the error may echo our credentials.
-    text = redact(str(error))[:ERROR_LENGTH]
+    whole = redact(str(error))[:ERROR_LENGTH]
     raw = redact_data(getattr(error, "raw", None))
     now = timezone.now()
-    by_attempt: dict[tuple[int, datetime], list[Transmission]] = {}
-    for row in failed:
-        by_attempt.setdefault((row.attempts + 1, row.queued_at), []).append(row)
+    by_attempt: dict[tuple[int, datetime, Refused], list[Transmission]] = {}
+    for row in rows:
+        result = results[row.identity]
+        if isinstance(result, Refused):
+            by_attempt.setdefault((row.attempts + 1, row.queued_at, result), []).append(row)
     retries: list[tuple[datetime, list[int]]] = []
     with transaction.atomic(savepoint=False):
-        record_sent(succeeded, token, {})
-        for (attempts, queued_at), group in by_attempt.items():
+        record_sent(succeeded, token, {row.pk: accepted_ids[row.identity]
+                                       for row in succeeded if row.identity in accepted_ids})
+        for (attempts, queued_at, result), group in by_attempt.items():
+            # Per-identity results say why this one failed; otherwise the whole error does.
+            text = redact(result.reason)[:ERROR_LENGTH] if error.results else whole
             decision = decide(
                 attempts=attempts,
                 queued_at=queued_at,
-                retryable=error.retryable,
+                retryable=result.retryable,
                 error=text,
-                retry_after=getattr(error, "retry_after", None),
+                retry_after=result.retry_after,
                 now=now,
             )
             ids = [row.pk for row in group]
