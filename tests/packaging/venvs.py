@@ -13,6 +13,7 @@ the checkout, so ``import rapidsms`` finds the wheel.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -95,9 +96,21 @@ class Venv:
 
     def run(self, args: Sequence[str | Path], cwd: Path, timeout: float = 120,
             **env: str) -> subprocess.CompletedProcess:
-        """Run ``args`` (a name in ``bin`` or a path) in ``cwd`` with :meth:`env` plus ``env``."""
-        return subprocess.run([str(arg) for arg in args], cwd=cwd, env=self.env(**env),
-                              capture_output=True, text=True, timeout=timeout)
+        """Run ``args`` (a name in ``bin`` or a path) in ``cwd`` with :meth:`env` plus ``env``.
+
+        It runs in a session of its own: when it takes too long, whatever it
+        started (a server, a worker) is killed with it.
+        """
+        argv = [str(arg) for arg in args]
+        with subprocess.Popen(argv, cwd=cwd, env=self.env(**env), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, start_new_session=True) as proc:
+            try:
+                stdout, stderr = proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.communicate()
+                raise
+        return subprocess.CompletedProcess(argv, proc.returncode, stdout, stderr)
 
     def site_packages(self, cwd: Path) -> Path:
         code = "import sysconfig; print(sysconfig.get_path('purelib'))"
