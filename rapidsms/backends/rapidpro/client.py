@@ -33,12 +33,11 @@ anything, so repeating them cannot send a message twice. Retries stop after
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -67,6 +66,7 @@ from rapidsms.backends.rapidpro.types import (
     format_datetime,
 )
 from rapidsms.backends.sessions import GatewaySession
+from rapidsms.errors import parse_retry_after
 from rapidsms.redaction import redact, redact_data
 
 logger = logging.getLogger("rapidsms.backends.rapidpro")
@@ -513,24 +513,6 @@ class CursorIterator(Generic[T]):
         if self._params is None:
             return None
         return self._params.get("cursor")
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Return the seconds in a ``Retry-After`` header (seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _next_params(next_url: Any) -> dict[str, Any] | None:

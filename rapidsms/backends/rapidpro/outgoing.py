@@ -22,6 +22,7 @@ from django.db import transaction
 from rapidsms.backends.http_base import HttpBackendBase
 from rapidsms.backends.phone_numbers import InvalidIdentity
 from rapidsms.backends.rapidpro.urns import normalize_urn
+from rapidsms.backends.results import Accepted, Refused, Results
 from rapidsms.errors import BackendOptionsError, MessageSendingError
 
 if TYPE_CHECKING:
@@ -268,15 +269,18 @@ class RapidProBackend(HttpBackendBase):
         text: str,
         identities: list[str],
         context: dict[str, Any] | None = None,
-    ) -> None:
+    ) -> Results:
         """Queue ``text`` for every identity and send what is due now.
 
         Return once every identity is either handed to RapidPro or waiting
         in the outbox (for the coalescing window, the request budget, or
-        RapidPro to come back). Raise ``MessageSendingError`` for the
-        identities that are not URNs, that RapidPro refused, and those whose
-        request got no answer (``retryable=False``: RapidPro may have them,
-        so sending again could deliver twice).
+        RapidPro to come back): each is accepted, with RapidPro's message
+        id when a reply already went to its contact. The outbox keeps them
+        from here on, and its status poller reports their delivery under
+        our message id. Raise ``MessageSendingError`` (with ``results``)
+        for the identities that are not URNs, that RapidPro refused, and
+        those whose request got no answer (``retryable=False``: RapidPro may
+        have them, so sending again could deliver twice).
         """
         from rapidsms.backends.rapidpro.models import OutboxEntry
 
@@ -290,7 +294,10 @@ class RapidProBackend(HttpBackendBase):
         if any(entry.status == OutboxEntry.PENDING for entry in entries):
             # Inside a transaction the entries are invisible to the thread until commit.
             transaction.on_commit(self.wake_flusher)
-        self._raise_failures(id_, invalid, entries)
+        results: Results = {identity: Accepted() for identity in identities}
+        results.update({entry.identity: Accepted(entry.message_key or None) for entry in entries})
+        self._raise_failures(id_, invalid, entries, results)
+        return results
 
     def wake_flusher(self) -> None:
         """Have the background thread send what waits, when it becomes due."""
@@ -328,7 +335,7 @@ class RapidProBackend(HttpBackendBase):
         return recipients, invalid
 
     def _raise_failures(
-        self, id_: str, invalid: dict[str, str], entries: list[OutboxEntry]
+        self, id_: str, invalid: dict[str, str], entries: list[OutboxEntry], results: Results
     ) -> None:
         from rapidsms.backends.rapidpro.models import OutboxEntry
 
@@ -348,6 +355,12 @@ class RapidProBackend(HttpBackendBase):
             for identity, status, error in failed
         ]
         unknown = any(status == OutboxEntry.UNKNOWN for _, status, _ in failed)
+        for identity, reason in invalid.items():
+            results[identity] = Refused(self.redact(reason))
+        for identity, status, error in failed:
+            results[identity] = Refused(
+                "no answer, so RapidPro may have it" if status == OutboxEntry.UNKNOWN
+                else self.redact(error))
         raise MessageSendingError(
             f"RapidPro did not take message {id_} for {len(reasons)} recipient(s)"
             + (" (outcome unknown for some)" if unknown else "")
@@ -357,6 +370,7 @@ class RapidProBackend(HttpBackendBase):
             failed_identities=list(invalid) + [identity for identity, _, _ in failed],
             backend=self.name,
             retryable=False,
+            results=results,
         )
 
     def report_failures(self, entries: list[OutboxEntry]) -> None:
