@@ -18,6 +18,10 @@ rapidsms_status`` to report registers it from its ``AppConfig.ready()``::
                 description=_("Answers so far, by question."), order=60,
             ))
 
+A plug-in that counts messages feeds the dashboard's numbers and charts
+with :func:`register_traffic_source`, and adds figures of its own (a
+backlog, messages in doubt) with :func:`register_dashboard_panel`.
+
 Registering twice under the same name replaces the first, so ``ready()`` may
 run more than once (as it does in some test set-ups).
 """
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
@@ -73,9 +78,67 @@ class StatusReport:
 #: ``provider(recover=bool) -> StatusReport``; ``recover`` asks it to resume lost work first.
 StatusProvider = Callable[..., StatusReport]
 
+
+@dataclass(frozen=True)
+class TrafficCount:
+    """How many messages went one way through one backend in one period."""
+
+    start: datetime
+    backend: str
+    direction: str  # "I" (incoming) or "O" (outgoing)
+    count: int
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class TrafficSource:
+    """Where the dashboard counts messages from.
+
+    ``counts(since, unit)`` returns a :class:`TrafficCount` for every
+    period of ``unit`` ("hour" or "day", in the current time zone) from
+    ``since`` on that saw messages, its ``start`` being the period's first
+    moment. ``failed`` counts the outgoing messages that failed for good.
+    The dashboard uses the source with the lowest ``order`` only, so that
+    two plug-ins counting the same messages do not count them twice.
+    """
+
+    name: str
+    counts: Callable[[datetime, str], list[TrafficCount]]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number on the dashboard, with what it means; ``alert`` draws the eye to it."""
+
+    label: Any
+    value: Any
+    hint: Any = ""
+    alert: bool = False
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """Figures a plug-in adds to the dashboard.
+
+    ``figures()`` is called for every view of the dashboard (and its live
+    updates, every few seconds): keep it to a few indexed queries. It
+    returns a list of :class:`Figure`. ``staff_only`` panels are shown to
+    staff users only.
+    """
+
+    name: str
+    title: Any
+    figures: Callable[[], list[Figure]]
+    order: int = 100
+    staff_only: bool = False
+
+
 _pages: dict[str, Page] = {}
 _prune_steps: dict[str, PruneStep] = {}
 _status_providers: dict[str, StatusProvider] = {}
+_traffic_sources: dict[str, TrafficSource] = {}
+_dashboard_panels: dict[str, DashboardPanel] = {}
 
 
 def register_page(page: Page) -> None:
@@ -91,6 +154,31 @@ def register_prune_step(step: PruneStep) -> None:
 def register_status_provider(name: str, provider: StatusProvider) -> None:
     """Add ``provider`` to what ``manage.py rapidsms_status`` reports."""
     _status_providers[name] = provider
+
+
+def register_traffic_source(source: TrafficSource) -> None:
+    """Let the dashboard count messages (its numbers and charts) with ``source``."""
+    _traffic_sources[source.name] = source
+
+
+def register_dashboard_panel(panel: DashboardPanel) -> None:
+    """Add ``panel``'s figures to the dashboard."""
+    _dashboard_panels[panel.name] = panel
+
+
+def traffic_source() -> TrafficSource | None:
+    """Return the registered traffic source of the lowest order, or ``None``."""
+    sources = sorted(_traffic_sources.values(), key=lambda source: (source.order, source.name))
+    return sources[0] if sources else None
+
+
+def dashboard_panels(user: Any = None) -> list[DashboardPanel]:
+    """Return the registered dashboard panels ``user`` may see, in order."""
+    return [
+        panel
+        for panel in sorted(_dashboard_panels.values(), key=lambda panel: (panel.order, panel.name))
+        if not panel.staff_only or getattr(user, "is_staff", False)
+    ]
 
 
 def pages(user: Any = None) -> list[dict[str, Any]]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
 from django.core.signals import setting_changed
 from django.dispatch import Signal, receiver
+
+logger = logging.getLogger(__name__)
 
 #: Sent by the router after an incoming message went through every phase and
 #: its replies were handed to the backends (also when it was filtered).
@@ -34,6 +37,27 @@ incoming_batch_processed = Signal()
 #: :func:`vetoed_recipients`.
 send_veto = Signal()
 
+#: Sent when outgoing messages change status on their way to the recipients:
+#: accepted for sending (``queued``), handed to the gateway (``sent``), on the
+#: handset (``delivered``), refused for good (``failed``), held back at send
+#: time (``cancelled``), waiting for another attempt (``retry``), in a
+#: worker's hands (``sending``) or lost with a worker (``unknown``: it may
+#: have gone). Routers send it for the messages they send; the durable
+#: router also for each status a worker, a delivery report or an operator
+#: sets. Keyword arguments: ``backend`` (its name), ``message_id`` (the id
+#: the router gave the backend's ``send()``, as a string), ``statuses``
+#: (``{identity: status}``), ``errors`` (``{identity: error text}`` for the
+#: identities that have one) and ``message`` (the ``OutgoingMessage`` when
+#: the sender has it at hand, else ``None``). The message log keeps each
+#: row's status from it. Receivers run in the sender's process and
+#: transaction; one that raises is logged and does not stop the send.
+outgoing_status = Signal()
+
+#: Outgoing statuses of :data:`outgoing_status`, from first to last.
+OUTGOING_STATUSES = (
+    "queued", "retry", "sending", "unknown", "sent", "failed", "cancelled", "delivered",
+)
+
 #: Settings the router is built from: a change rebuilds it.
 ROUTER_SETTINGS = frozenset(
     {"RAPIDSMS_ROUTER", "INSTALLED_BACKENDS", "INSTALLED_APPS", "RAPIDSMS_HANDLERS"}
@@ -47,6 +71,35 @@ def reset_router_on_setting_change(setting: str, **kwargs: Any) -> None:
         from rapidsms.router.api import reset_router
 
         reset_router()
+
+
+def announce_outgoing_status(
+    sender: Any,
+    backend: str,
+    message_id: Any,
+    statuses: dict[str, str],
+    errors: dict[str, str] | None = None,
+    message: Any = None,
+) -> None:
+    """Send :data:`outgoing_status`; log a receiver that raises instead of raising.
+
+    A status is news about a message that has already gone its way: a
+    failing receiver must not make the caller believe the send failed.
+    """
+    if not statuses or not outgoing_status.has_listeners():
+        return
+    results = outgoing_status.send_robust(
+        sender,
+        backend=backend,
+        message_id=str(message_id),
+        statuses=dict(statuses),
+        errors=dict(errors or {}),
+        message=message,
+    )
+    for receiver_, result in results:
+        if isinstance(result, Exception):
+            logger.error("A receiver of outgoing_status (%r) raised: %r", receiver_, result,
+                         exc_info=result)
 
 
 def vetoed_recipients(

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView, LogoutView
-from django.core.exceptions import ImproperlyConfigured
+from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.core.paginator import EmptyPage
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render, resolve_url
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch
+from django.utils.cache import patch_vary_headers
 
-from rapidsms.models import Backend, Connection, Contact
+from rapidsms import extensions
+from rapidsms.models import Connection, Contact
 from rapidsms.router import get_router
+from rapidsms.traffic import dashboard_traffic
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +66,72 @@ def _positive_int(value: str | None) -> int | None:
     return None
 
 
+def login_url() -> str:
+    """Return the site's login page: ``rapidsms-login`` when mounted, else ``LOGIN_URL``.
+
+    A project that mounts neither (only the durable router's pages, say)
+    falls back to the admin's login.
+    """
+    for candidate in ("rapidsms-login", settings.LOGIN_URL, "admin:login"):
+        try:
+            return resolve_url(candidate)
+        except NoReverseMatch:
+            continue
+    return str(settings.LOGIN_URL)
+
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Let staff users in; send others to the site's login, and answer 403 to non-staff.
+
+    Unlike the admin's ``staff_member_required``, a logged-out user goes to
+    the pages' own login, and a logged-in user who is not staff is told
+    the page is not for them (403) instead of being asked to log in again.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), login_url())
+        if not (user.is_active and user.is_staff):
+            raise PermissionDenied("This page is for staff users.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+#: The header the pages' script sends when it asks for a live update.
+LIVE_HEADER = "X-RapidSMS-Live"
+
+
+def wants_live_update(request: HttpRequest) -> bool:
+    """Return True when the page's script asks for its live regions (``rapidsms/js/live.js``)."""
+    return request.headers.get(LIVE_HEADER) == "1"
+
+
+def live_response(
+    request: HttpRequest, regions: dict[str, str], context: dict[str, Any]
+) -> JsonResponse:
+    """Answer a live update: ``{"regions": {element id: HTML}}`` rendered from templates.
+
+    ``regions`` maps the id of each element the page marks ``data-live``
+    to the template that draws its content.
+    """
+    rendered = {
+        element: render_to_string(template, context, request=request)
+        for element, template in regions.items()
+    }
+    response = JsonResponse({"regions": rendered})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def vary_on_live(response: HttpResponse) -> HttpResponse:
+    """Tell caches that a page and its live update differ by :data:`LIVE_HEADER`."""
+    patch_vary_headers(response, [LIVE_HEADER])
+    return response
+
+
 class RapidSMSLoginView(LoginView):
     """The login page, ``rapidsms/login.html`` (``rapidsms-login``); a logged-in user goes on."""
 
@@ -84,13 +157,22 @@ def _dotted_path(obj: object) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+#: The dashboard's parts its script redraws, and their templates.
+DASHBOARD_REGIONS = {"dashboard-live": "rapidsms/_dashboard_live.html"}
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Show links to the pages, the SMS apps in routing order, the backends and a few counts.
+    """Show the traffic, the plug-ins' figures, links to the pages, the SMS apps and backends.
 
     A router that cannot be built (a misconfigured backend) is reported on
-    the page, with the error, instead of failing it.
+    the page, with the error, instead of failing it. With
+    :data:`LIVE_HEADER` the traffic and figures are answered as JSON, for
+    the page's script to redraw without a reload.
     """
+    context = {"traffic": traffic_or_none(), "panels": panel_figures(request)}
+    if wants_live_update(request):
+        return vary_on_live(live_response(request, DASHBOARD_REGIONS, context))
     apps: list[tuple[str, str]] = []
     backends: list[tuple[str, str]] = []
     router_error = ""
@@ -104,7 +186,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         apps = [(app.name, _dotted_path(app)) for app in router.apps]
         backends = [(name, _dotted_path(backend)) for name, backend in router.backends.items()]
         unavailable = sorted(getattr(router, "unavailable_backends", {}).items())
-    context = {
+    context.update({
         "apps": apps,
         "backends": backends,
         "unavailable_backends": unavailable,
@@ -112,7 +194,33 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "counts": {
             "contacts": Contact.objects.count(),
             "connections": Connection.objects.count(),
-            "backends": Backend.objects.count(),
+            # The backends configured, loaded or not: the Backend table only
+            # gets a row once a message went through one.
+            "backends": len(getattr(settings, "INSTALLED_BACKENDS", None) or {}),
         },
-    }
-    return render(request, "rapidsms/dashboard.html", context)
+    })
+    return vary_on_live(render(request, "rapidsms/dashboard.html", context))
+
+
+def traffic_or_none() -> dict[str, Any] | None:
+    """Return the dashboard's traffic, or ``None`` (logged) when counting fails."""
+    try:
+        return dashboard_traffic()
+    except Exception:
+        logger.exception("The dashboard could not count the traffic.")
+        return None
+
+
+def panel_figures(request: HttpRequest) -> list[tuple[Any, list[extensions.Figure]]]:
+    """Return ``(title, figures)`` of each dashboard panel the user may see.
+
+    A panel that fails is logged and left out: the dashboard is where an
+    operator looks when something is wrong.
+    """
+    shown = []
+    for panel in extensions.dashboard_panels(request.user):
+        try:
+            shown.append((panel.title, list(panel.figures())))
+        except Exception:
+            logger.exception("The dashboard panel %s failed.", panel.name)
+    return shown

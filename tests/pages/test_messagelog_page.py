@@ -134,10 +134,11 @@ def test_pagination(logged_in):
 
 def test_csv_export_has_the_filtered_rows_and_defuses_formulas(logged_in, log):
     rows = export(logged_in, backend="vumi")
-    assert rows[0] == ["date", "direction", "contact", "identity", "backend", "text"]
+    assert rows[0] == ["date", "direction", "contact", "identity", "backend", "text", "status",
+                       "error"]
     assert [row[1:] for row in rows[1:]] == [
-        ["O", "", "'+15550002", "vumi", "'-5 is not a count"],
-        ["I", "", "'+15550002", "vumi", "'=HYPERLINK(\"http://example.invalid\")"],
+        ["O", "", "'+15550002", "vumi", "'-5 is not a count", "", ""],
+        ["I", "", "'+15550002", "vumi", "'=HYPERLINK(\"http://example.invalid\")", "", ""],
     ]
     assert rows[1][0] == "2026-03-10T12:00:00+00:00"
 

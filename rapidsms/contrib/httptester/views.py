@@ -3,7 +3,9 @@
 Everything works without JavaScript (a POST, then a redirect back to the
 page). The page's script posts the send form with ``Accept:
 application/json`` instead and gets the new conversation as an HTML
-fragment, so only the conversation is redrawn.
+fragment, so only the conversation is redrawn; every two seconds it asks
+for the conversation again (``rapidsms/js/live.js``), so replies sent later
+and messages from elsewhere appear without a reload.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from rapidsms.contrib.httptester.forms import (
     normalise_identity,
 )
 from rapidsms.errors import MessageSendingError
+from rapidsms.views import live_response, vary_on_live, wants_live_update
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +40,12 @@ logger = logging.getLogger(__name__)
 SESSION_KEY = "httptester_identity"
 #: The most messages of a conversation the page shows.
 CONVERSATION_LIMIT = 100
+
+#: The parts of the page its script redraws (messages from elsewhere appear), and their templates.
+LIVE_REGIONS = {
+    "conversation": "httptester/_conversation.html",
+    "numbers-list": "httptester/_numbers.html",
+}
 
 CLEAR_ACTIONS = ("clear", "clear-btn")
 CLEAR_ALL_ACTIONS = ("clear-all", "clear-all-btn")
@@ -82,9 +91,11 @@ def message_tester(request: HttpRequest, identity: str) -> HttpResponse:
                     {"ok": False, "errors": message_form.errors.get_json_data()}, status=400
                 )
     context = page_context(request, identity)
+    if request.method == "GET" and wants_live_update(request):
+        return vary_on_live(live_response(request, LIVE_REGIONS, context))
     context.update({"message_form": message_form, "bulk_form": bulk_form,
                     "configuration_warning": configuration_warning})
-    return render(request, "httptester/index.html", context)
+    return vary_on_live(render(request, "httptester/index.html", context))
 
 
 def send_one(request: HttpRequest, form: MessageForm) -> HttpResponse:

@@ -81,16 +81,21 @@ class MessageLogApp(AppBase):
         """Return the unsaved rows of ``msg``: one per saved connection, all with one date."""
         text = msg.raw_text if direction == Message.INCOMING else msg.text
         date = timezone.now()
-        return [
-            Message(
+        rows = []
+        for conn in _saved_connections(msg):
+            row = Message(
                 connection_id=conn.pk,
                 contact_id=conn.contact_id,
                 direction=direction,
                 date=date,
                 text=str(text),
+                router_message_id=str(msg.id or "")[:64],
             )
-            for conn in _saved_connections(msg)
-        ]
+            # What a status report names the row by (see messagelog.status).
+            row.logged_identity = conn.identity  # type: ignore[attr-defined]
+            row.logged_backend_id = conn.backend_id  # type: ignore[attr-defined]
+            rows.append(row)
+        return rows
 
     def flush(self, *messages: IncomingMessage) -> list[Message]:
         """Write the rows kept on ``messages`` and their replies, in one transaction.

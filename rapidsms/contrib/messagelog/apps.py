@@ -15,8 +15,13 @@ class MessageLogConfig(AppConfig):
 
     def ready(self) -> None:
         from rapidsms import extensions
+        from rapidsms.contrib.messagelog import status, traffic  # noqa: F401 (receivers)
 
         extensions.register_page(extensions.Page(
             url_name="message_log", title=_("Message log"),
             description=_("Every message in and out: search, filter, export as CSV."), order=20,
+        ))
+        # Before the durable router's: the log counts every router's messages.
+        extensions.register_traffic_source(extensions.TrafficSource(
+            name="message_log", counts=traffic.traffic, order=10,
         ))

@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rapidsms.contrib.messagelog.models import Message
+from rapidsms.contrib.messagelog.models import DeliveryStatus, Message
 from rapidsms.models import Backend
 
 
@@ -32,6 +32,12 @@ class MessageFilterForm(forms.Form):
         choices=[("", _("Both"))] + Message.DIRECTION_CHOICES,
     )
     backend = forms.ChoiceField(label=_("Backend"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any")), *DeliveryStatus.choices],
+        help_text=_("Of outgoing messages."),
+    )
     start = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -65,6 +71,8 @@ class MessageFilterForm(forms.Form):
             )
         if direction := values.get("direction"):
             queryset = queryset.filter(direction=direction)
+        if status := values.get("status"):
+            queryset = queryset.filter(direction=Message.OUTGOING, status=status)
         if backend := values.get("backend"):
             queryset = queryset.filter(connection__backend__name=backend)
         if start := values.get("start"):

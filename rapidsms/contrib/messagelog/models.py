@@ -12,6 +12,34 @@ from django.utils.translation import gettext_lazy as _
 from rapidsms.models import Connection, Contact
 
 
+class DeliveryStatus(models.TextChoices):
+    """Where an outgoing message is on its way (see :data:`rapidsms.signals.outgoing_status`)."""
+
+    QUEUED = "queued", _("queued")
+    RETRY = "retry", _("errored: will retry")
+    SENDING = "sending", _("sending")
+    UNKNOWN = "unknown", _("unknown: may have been sent")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+    CANCELLED = "cancelled", _("cancelled")
+    DELIVERED = "delivered", _("delivered")
+
+
+#: A report only moves a row's status to a higher rank, so a late "sent"
+#: never hides "delivered". "queued" is special: an operator's retry.
+STATUS_RANK: dict[str, int] = {
+    "": -1,
+    DeliveryStatus.QUEUED: 0,
+    DeliveryStatus.RETRY: 1,
+    DeliveryStatus.SENDING: 2,
+    DeliveryStatus.UNKNOWN: 3,
+    DeliveryStatus.SENT: 4,
+    DeliveryStatus.FAILED: 5,
+    DeliveryStatus.CANCELLED: 5,
+    DeliveryStatus.DELIVERED: 6,
+}
+
+
 class Message(models.Model):
     """A message received from, or sent to, one connection.
 
@@ -36,11 +64,23 @@ class Message(models.Model):
     )
     date = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
     text = models.TextField(_("text"))
+    #: the id the router gave the message; delivery statuses are matched by it
+    router_message_id = models.CharField(_("router's message id"), max_length=64, blank=True)
+    #: of an outgoing message, as the router and the gateway's reports tell it
+    status = models.CharField(_("status"), max_length=16, blank=True,
+                              choices=DeliveryStatus.choices)
+    #: the gateway's (redacted) error, when the status has one
+    error = models.TextField(_("error"), blank=True)
+    status_updated = models.DateTimeField(_("status updated"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         get_latest_by = "date"
+        indexes = [
+            models.Index(fields=["router_message_id"], name="messagelog_router_id"),
+            models.Index(fields=["status", "date"], name="messagelog_status_date"),
+        ]
 
     def __str__(self) -> str:
         text = self.text if len(self.text) < 60 else f"{self.text[:57]}..."

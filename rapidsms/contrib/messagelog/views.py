@@ -17,11 +17,13 @@ from django.views.decorators.http import require_GET
 from rapidsms.contrib.messagelog.forms import MessageFilterForm
 from rapidsms.contrib.messagelog.models import Message
 from rapidsms.contrib.messagelog.tables import MessageTable
-from rapidsms.views import configure_table
+from rapidsms.views import configure_table, live_response, vary_on_live, wants_live_update
 
 #: Rows the export reads from the database at a time.
 EXPORT_CHUNK = 2000
-CSV_HEADER = ["date", "direction", "contact", "identity", "backend", "text"]
+CSV_HEADER = ["date", "direction", "contact", "identity", "backend", "text", "status", "error"]
+#: The parts of the page its script redraws, and their templates.
+LIVE_REGIONS = {"log-live": "messagelog/_table.html"}
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -49,11 +51,10 @@ def message_log(request: HttpRequest) -> HttpResponse:
     configure_table(request, table)
     export_query = request.GET.copy()
     export_query.pop(table.prefixed_page_field, None)
-    return render(
-        request,
-        "messagelog/index.html",
-        {"form": form, "table": table, "export_query": export_query.urlencode()},
-    )
+    context = {"form": form, "table": table, "export_query": export_query.urlencode()}
+    if wants_live_update(request):
+        return vary_on_live(live_response(request, LIVE_REGIONS, context))
+    return vary_on_live(render(request, "messagelog/index.html", context))
 
 
 @login_required
@@ -94,9 +95,11 @@ def csv_lines(queryset: QuerySet[Message]) -> Iterator[str]:
     yield "\ufeff" + writer.writerow(CSV_HEADER)
     rows = queryset.values_list(
         "date", "direction", "contact__name", "connection__identity",
-        "connection__backend__name", "text",
+        "connection__backend__name", "text", "status", "error",
     )
-    for date, direction, contact, identity, backend, text in rows.iterator(EXPORT_CHUNK):
+    for date, direction, contact, identity, backend, text, status, error in rows.iterator(
+        EXPORT_CHUNK
+    ):
         yield writer.writerow(
             [
                 timezone.localtime(date).isoformat() if date else "",
@@ -105,6 +108,8 @@ def csv_lines(queryset: QuerySet[Message]) -> Iterator[str]:
                 safe_cell(identity),
                 safe_cell(backend),
                 safe_cell(text),
+                safe_cell(status),
+                safe_cell(error),
             ]
         )
 

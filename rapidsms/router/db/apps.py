@@ -17,7 +17,7 @@ class MessageStoreConfig(AppConfig):
         from rapidsms import extensions
 
         # Importing checks registers them.
-        from rapidsms.router.db import checks, operations, prune, reports  # noqa: F401
+        from rapidsms.router.db import checks, dashboard, operations, prune, reports  # noqa: F401
 
         reports.connect_signal()
         extensions.register_prune_step(extensions.PruneStep(
@@ -27,4 +27,12 @@ class MessageStoreConfig(AppConfig):
             url_name="rapidsms_db:messages", title=_("Message store"),
             description=_("Every message by status, with retries and failures."),
             order=50, staff_only=True,
+        ))
+        extensions.register_dashboard_panel(extensions.DashboardPanel(
+            name="message_store", title=_("Message store"), figures=dashboard.figures,
+            order=50, staff_only=True,
+        ))
+        # After the message log's, which counts every router's messages.
+        extensions.register_traffic_source(extensions.TrafficSource(
+            name="message_store", counts=dashboard.traffic, order=50,
         ))

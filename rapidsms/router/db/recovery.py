@@ -32,6 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rapidsms.router.db import inbox
+from rapidsms.router.db.announce import announce
 from rapidsms.router.db.conf import get_setting
 from rapidsms.router.db.models import Transmission, TransmissionEvent
 from rapidsms.router.db.status import CLAIMABLE, Direction, Status
@@ -91,6 +92,7 @@ def expire_stale_sends(router: Any, now: Any) -> int:
     for _, token, _, message_id, _ in stale:
         in_flight.setdefault(token, message_id)
     handled = unknown = 0
+    recovered: list[int] = []
     for pk, token, backend_name, message_id, attempts in stale:
         if message_id != in_flight[token]:
             status = Status.RETRY if attempts else Status.QUEUED
@@ -115,6 +117,8 @@ def expire_stale_sends(router: Any, now: Any) -> int:
                 )
                 handled += 1
                 unknown += status == Status.UNKNOWN
+                recovered.append(pk)
+    announce(recovered)
     if handled:
         logger.warning(
             "%s transmission(s) were left 'sending' by a lost worker: %s with an unknown "

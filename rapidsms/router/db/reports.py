@@ -14,6 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from rapidsms.redaction import redact, redact_data
+from rapidsms.router.db.announce import announce
 from rapidsms.router.db.models import Transmission, TransmissionEvent
 from rapidsms.router.db.status import Direction, Status, statuses_below
 
@@ -94,6 +95,7 @@ def update_transmission_status(
             )
         )
     TransmissionEvent.objects.bulk_create(events)
+    announce([event.transmission for event in events if event.applied])
     return len(matches)
 
 

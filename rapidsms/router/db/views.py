@@ -9,23 +9,31 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.db import connection
 from django.db.models import Count, Min
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from rapidsms.router.db.announce import announce
 from rapidsms.router.db.conf import celery_is_eager
 from rapidsms.router.db.forms import TransmissionFilterForm
 from rapidsms.router.db.models import Transmission
 from rapidsms.router.db.queues import all_queues
 from rapidsms.router.db.status import PENDING
 from rapidsms.router.db.tables import TransmissionTable
-from rapidsms.views import configure_table
+from rapidsms.views import (
+    configure_table,
+    live_response,
+    staff_required,
+    vary_on_live,
+    wants_live_update,
+)
 
 logger = logging.getLogger("rapidsms.router.db")
 
@@ -33,13 +41,18 @@ logger = logging.getLogger("rapidsms.router.db")
 BROKER_TIMEOUT = 2.0
 
 
-@staff_member_required
+#: The parts of the messages page its script redraws, and their templates.
+LIVE_REGIONS = {"store-live": "db/_message_list_live.html"}
+
+
+@staff_required
 @require_http_methods(["GET", "POST"])
 def message_list(request: HttpRequest) -> HttpResponse:
     """Show the messages by status with filters; POST ``retry_failed`` queues failed ones again.
 
     POST ``resend_unknown`` queues again the messages whose outcome is
-    unknown (their worker died while the gateway had them).
+    unknown (their worker died while the gateway had them). For staff
+    only: anyone else logs in first, or gets 403.
     """
     form = TransmissionFilterForm(request.GET or None)
     queryset = form.filter(Transmission.objects.select_related("message")
@@ -59,26 +72,29 @@ def message_list(request: HttpRequest) -> HttpResponse:
     )
     failed = queryset.filter(direction="O", status="failed").count()
     unknown = queryset.filter(direction="O", status="unknown").count()
-    return render(
-        request,
-        "db/message_list.html",
-        {"form": form, "table": table, "counts": counts, "failed": failed, "unknown": unknown},
-    )
+    context = {"form": form, "table": table, "counts": counts, "failed": failed,
+               "unknown": unknown}
+    if wants_live_update(request):
+        return vary_on_live(live_response(request, LIVE_REGIONS, context))
+    return vary_on_live(render(request, "db/message_list.html", context))
 
 
 def retry_failed(request: HttpRequest, form: TransmissionFilterForm, queryset: Any) -> HttpResponse:
     """Queue the failed outgoing transmissions matching the filters again."""
     if form.is_bound and not form.is_valid():
-        messages.error(request, "Fix the filters first; nothing was retried.")
+        messages.error(request, _("Fix the filters first; nothing was retried."))
         return redirect(request.get_full_path())
     from rapidsms.router.db.router import store_router
     from rapidsms.router.db.store import requeue_failed
 
     router = store_router()
     ids = requeue_failed(queryset, note=f"queued again by {request.user}")
+    announce(ids)
     router.dispatch_transmissions(ids)
     logger.info("%s queued %s failed transmission(s) again.", request.user, len(ids))
-    messages.success(request, f"{len(ids)} failed message(s) queued again.")
+    messages.success(request, ngettext(
+        "%(count)d failed message queued again.", "%(count)d failed messages queued again.",
+        len(ids)) % {"count": len(ids)})
     return redirect(request.get_full_path())
 
 
@@ -87,16 +103,19 @@ def resend_unknown(
 ) -> HttpResponse:
     """Queue the outgoing transmissions of unknown outcome matching the filters again."""
     if form.is_bound and not form.is_valid():
-        messages.error(request, "Fix the filters first; nothing was resent.")
+        messages.error(request, _("Fix the filters first; nothing was resent."))
         return redirect(request.get_full_path())
     from rapidsms.router.db.router import store_router
     from rapidsms.router.db.store import resend_unknown as requeue
 
     router = store_router()
     ids = requeue(queryset, note=f"resent by {request.user}; it may arrive twice")
+    announce(ids)
     router.dispatch_transmissions(ids)
     logger.info("%s resent %s transmission(s) of unknown outcome.", request.user, len(ids))
-    messages.success(request, f"{len(ids)} message(s) of unknown outcome queued again.")
+    messages.success(request, ngettext(
+        "%(count)d message of unknown outcome queued again.",
+        "%(count)d messages of unknown outcome queued again.", len(ids)) % {"count": len(ids)})
     return redirect(request.get_full_path())
 
 
