@@ -33,12 +33,13 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", lambda match: escapes[match.group(1)], text)
 
 
-def test_the_apps_ship_catalogs_in_four_languages():
+def test_the_apps_ship_catalogs_in_every_language():
     apps = {path.parts[-5] for path in CATALOGS}
     assert {"default", "registration", "optout", "handlers"} <= apps
-    for app in ("default", "registration", "optout"):
+    for app in ("default", "echo", "handlers", "registration", "optout", "httptester",
+                "messagelog", "messaging"):
         languages = {path.parts[-3] for path in CATALOGS if path.parts[-5] == app}
-        assert {"en", "fr", "sw", "ar"} <= languages
+        assert {"en", "fr", "es", "pt", "sw", "ar"} <= languages
 
 
 @pytest.mark.parametrize("po", CATALOGS, ids=lambda p: "/".join(p.parts[-5:-2]))
