@@ -4,7 +4,11 @@ Vumi's own table (``vumi_sentmessage``) is read, not dropped: its rows are
 copied here, and the table itself goes in a later release.
 """
 
+from datetime import UTC
+
+import django.utils.dateparse
 import django.utils.timezone
+from django.conf import settings
 from django.db import migrations, models
 
 VUMI_TABLE = "vumi_sentmessage"
@@ -22,10 +26,19 @@ def copy_vumi_ids(apps, schema_editor):
         while rows := cursor.fetchmany(1000):
             SentMessage.objects.using(connection.alias).bulk_create(
                 [SentMessage(backend=backend, gateway_id=vumi_id, message_id=message_id,
-                             identity=identity, sent_at=sent_at)
+                             identity=identity, sent_at=_aware(sent_at))
                  for backend, vumi_id, message_id, identity, sent_at in rows],
                 ignore_conflicts=True,
             )
+
+
+def _aware(value):
+    # A raw query on SQLite reads a datetime without its zone; it was stored in UTC.
+    if isinstance(value, str):
+        value = django.utils.dateparse.parse_datetime(value)
+    if value is not None and value.tzinfo is None and settings.USE_TZ:
+        value = value.replace(tzinfo=UTC)
+    return value
 
 
 class Migration(migrations.Migration):
