@@ -1,0 +1,1 @@
+"""The gateway kit as a gateway written outside this repository uses it."""
