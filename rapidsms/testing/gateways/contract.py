@@ -60,6 +60,18 @@ class ContractSuite(GatewaySuite):
         assert sorted(reached) == ["+15550000001", "+15550000002"]
         assert {self.sent_text(request) for request in self.gateway.requests} == {"hello all"}
 
+    def test_every_recipient_gets_a_result(self) -> None:
+        """A send reports each recipient: accepted, with the gateway's id when it gives one."""
+        from rapidsms.backends.results import Accepted
+        from rapidsms.router import get_router
+
+        self.install_outgoing()
+        identities = ["+15550000001", "+15550000002"]
+        lookup_connections(self.backend_name, identities)
+        results = get_router().send_to_backend(self.backend_name, "m-1", "hello", identities, {})
+        assert list(results) == identities
+        assert all(isinstance(result, Accepted) for result in results.values())
+
     def test_user_agent_names_the_project(self) -> None:
         self.install_outgoing()
         self.send_to(["+15550000001"])
