@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import io
 import pickle
 import types
 from typing import Any
@@ -193,3 +194,16 @@ def test_one_retry_after_parser_serves_everybody():
     assert parse_retry_after("7") == 7.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert parse_retry_after("soon") is None and parse_retry_after("nan") is None
+
+
+def test_rapidsms_prune_forgets_sent_ids_older_than_its_days():
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    SentMessage.objects.create(backend="kit", gateway_id="old", message_id="1", identity="+1",
+                               sent_at=timezone.now() - timedelta(days=100))
+    SentMessage.objects.create(backend="kit", gateway_id="new", message_id="2", identity="+1")
+    call_command("rapidsms_prune", "--days", "90", stdout=io.StringIO())
+    assert list(SentMessage.objects.values_list("gateway_id", flat=True)) == ["new"]

@@ -18,3 +18,5 @@ class InboundConfig(AppConfig):
 
         extensions.register_prune_step(extensions.PruneStep(
             "received_ids", prune.prune_received_ids, prune.describe))
+        extensions.register_prune_step(extensions.PruneStep(
+            "sent_ids", prune.prune_sent_ids, prune.describe_sent))

@@ -42,3 +42,23 @@ def describe(count: int, days: int, verb: str) -> str:
     """Return the line ``rapidsms_prune`` prints for this step."""
     return (f"Inbound de-duplication: {verb} {count} gateway message id(s) older than "
             f"{longest_dedupe_window()} s, the longest dedupe_window.")
+
+
+def prune_sent_ids(days: int, dry_run: bool = False) -> int:
+    """Delete the gateway ids of messages sent more than ``days`` days ago; return how many.
+
+    A delivery report that comes later than that no longer finds its
+    message; gateways send their last report within days.
+    """
+    from rapidsms.backends.inbound.models import SentMessage
+
+    before = timezone.now() - timedelta(days=days)
+    if dry_run:
+        return SentMessage.objects.filter(sent_at__lt=before).count()
+    return SentMessage.objects.prune(before)
+
+
+def describe_sent(count: int, days: int, verb: str) -> str:
+    """Return the line ``rapidsms_prune`` prints for the sent ids."""
+    return (f"Gateway ids of sent messages: {verb} {count} older than {days} day(s), which "
+            "delivery reports no longer need.")
