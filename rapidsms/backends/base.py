@@ -10,6 +10,9 @@ from django.utils.module_loading import import_string
 from rapidsms.errors import BackendConfigurationError, BackendOptionsError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from rapidsms.backends.results import Result
     from rapidsms.models import Backend
 
 #: Option keys with this prefix belong to the router (for example
@@ -40,9 +43,13 @@ class BackendBase:
         which rejects any option nobody declared with ``ImproperlyConfigured``.
     ``send(self, id_, text, identities, context)``
         Send one text to every identity. Called once per message with all of
-        this backend's identities. Return normally when every identity got
-        it; raise :class:`rapidsms.errors.MessageSendingError` with
-        ``failed_identities`` when some did not.
+        this backend's identities. Return a result per identity
+        (:mod:`rapidsms.backends.results`): ``Accepted(gateway_id)``, or
+        ``Refused(reason, retryable=..., retry_after=...)``; the routers keep
+        the gateway's ids for delivery reports and retry only refusals that
+        may succeed later. As in RapidSMS 2.x, returning None means every
+        identity got it, and raising :class:`rapidsms.errors.MessageSendingError`
+        with ``failed_identities`` that some did not.
     """
 
     def __init__(self, router: Any, name: str, **options: Any) -> None:
@@ -119,11 +126,13 @@ class BackendBase:
         text: str,
         identities: list[str],
         context: dict[str, Any] | None = None,
-    ) -> None:
-        """Send ``text`` to every identity in ``identities``.
+    ) -> Mapping[str, Result] | None:
+        """Send ``text`` to every identity in ``identities``; return each one's result.
 
         ``id_`` is the message's id, ``context`` the message's
-        ``extra_backend_context()``. Raise ``MessageSendingError`` listing
+        ``extra_backend_context()``. Return ``{identity: Accepted(...) or
+        Refused(...)}`` (an identity left out is accepted), or None when
+        every identity got it. Raise ``MessageSendingError`` listing
         ``failed_identities`` when some identities did not get the message.
         """
         raise NotImplementedError(f"{type(self).__name__} must implement send().")
