@@ -53,6 +53,9 @@ setup(
         # Celery's Redis transport needs more than the redis client (it imports
         # packaging); RabbitMQ needs nothing beyond Celery's own amqp client.
         "celery": ["celery[redis]>=5.3,<6"],
+        # The metrics URL speaks Prometheus's text format through its own
+        # well-kept client rather than a hand-written encoder.
+        "metrics": ["prometheus-client>=0.17"],
         "test": [
             "pytest>=8",
             "pytest-django>=4.8",
@@ -64,6 +67,7 @@ setup(
             "build>=1",
             # Drives the system's Chromium in the browser test; downloads no browser.
             "playwright>=1.40",
+            "prometheus-client>=0.17",
             # The gateways' own libraries, as oracles of their formats: Twilio's
             # RequestValidator signs the webhooks of tests/backends/test_twilio.py.
             "twilio>=9",

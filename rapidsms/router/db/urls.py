@@ -1,4 +1,4 @@
-"""URLs of the operations pages; include them under any prefix::
+"""URLs of the operations pages, the health check and the metrics; include them under any prefix::
 
     path("rapidsms/", include("rapidsms.router.db.urls")),
 """
@@ -14,4 +14,5 @@ app_name = "rapidsms_db"
 urlpatterns = [
     path("messages/", views.message_list, name="messages"),
     path("health/", views.health, name="health"),
+    path("metrics/", views.metrics, name="metrics"),
 ]

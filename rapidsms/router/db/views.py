@@ -170,9 +170,45 @@ def health_access(request: HttpRequest) -> HealthAccess:
     return HealthAccess.OK_ONLY
 
 
-def token_is_valid(presented: str) -> bool:
-    """Return whether ``presented`` is one of ``RAPIDSMS_HEALTH_TOKENS``, in constant time."""
-    tokens = getattr(settings, "RAPIDSMS_HEALTH_TOKENS", None) or []
+@never_cache
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Answer Prometheus's scrape with the store's counts per backend (see :mod:`.metrics`).
+
+    For a caller sending one of ``RAPIDSMS_METRICS_TOKENS`` (or of
+    ``RAPIDSMS_HEALTH_TOKENS``) as ``Authorization: Bearer <token>``, and
+    for logged-in staff. Anyone else gets 401, a wrong token 403.
+    """
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    presented = presented.strip()
+    if scheme.lower() == "bearer" and presented:
+        allowed = token_is_valid(presented, "RAPIDSMS_METRICS_TOKENS") or token_is_valid(
+            presented)
+        if not allowed:
+            return JsonResponse({"error": "The metrics token is not valid."}, status=403)
+    else:
+        user = getattr(request, "user", None)
+        if user is None or not (user.is_active and user.is_staff):
+            response = JsonResponse(
+                {"error": "Send a token of RAPIDSMS_METRICS_TOKENS as a bearer token."},
+                status=401)
+            response["WWW-Authenticate"] = 'Bearer realm="rapidsms metrics"'
+            return response
+    try:
+        from rapidsms.router.db.metrics import render_metrics
+
+        body, content_type = render_metrics()
+    except ImportError:
+        logger.error("The metrics URL needs prometheus-client: pip install 'rapidsms[metrics]'.")
+        return JsonResponse({"error": "prometheus-client is not installed on the server."},
+                            status=503)
+    response = HttpResponse(body, content_type=content_type)
+    patch_vary_headers(response, ["Authorization", "Cookie"])
+    return response
+
+
+def token_is_valid(presented: str, setting: str = "RAPIDSMS_HEALTH_TOKENS") -> bool:
+    """Return whether ``presented`` is one of the tokens of ``setting``, in constant time."""
+    tokens = getattr(settings, setting, None) or []
     if isinstance(tokens, str):
         tokens = [tokens]  # a bare string is one token, not one per character
     found = False

@@ -1,0 +1,64 @@
+"""The Prometheus endpoint: who may read it, and counters that move with the traffic."""
+
+from __future__ import annotations
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from rapidsms.errors import MessageSendingError
+from rapidsms.router import lookup_connections, receive, send
+from tests.pages.test_operations import durable, staff  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.django_db
+URL = "/store/metrics/"
+TOKEN = "tests-only-metrics-token"
+
+
+def scrape(client, **headers) -> dict[tuple[str, tuple], float]:
+    answer = client.get(URL, HTTP_AUTHORIZATION=f"Bearer {TOKEN}", **headers)
+    assert answer.status_code == 200
+    assert answer["Content-Type"].startswith("text/plain; version=")
+    samples = {}
+    for family in text_string_to_metric_families(answer.content.decode()):
+        for sample in family.samples:
+            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return samples
+
+
+def value(samples, name: str, **labels: str) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def test_the_metrics_need_a_token_or_staff(client, settings, durable, django_user_model):  # noqa: F811
+    settings.RAPIDSMS_METRICS_TOKENS = [TOKEN]
+    settings.RAPIDSMS_HEALTH_TOKENS = ["tests-only-health-token"]
+    anonymous = client.get(URL)
+    assert anonymous.status_code == 401 and "Bearer" in anonymous["WWW-Authenticate"]
+    assert client.get(URL, HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
+    assert client.get(URL, HTTP_AUTHORIZATION="Bearer tests-only-health-token").status_code == 200
+    client.force_login(django_user_model.objects.create_user("amina", password="x-123456"))
+    assert client.get(URL).status_code == 401
+    django_user_model.objects.filter(username="amina").update(is_staff=True)
+    assert client.get(URL).status_code == 200
+
+
+def test_the_counters_move_with_the_traffic(client, settings, durable):  # noqa: F811
+    settings.RAPIDSMS_METRICS_TOKENS = [TOKEN]
+    before = scrape(client)
+    durable.backends["mock"].failures.append(
+        MessageSendingError("invalid destination", retryable=False))
+    send("one", lookup_connections("mock", ["+15550001"]))
+    send("two", lookup_connections("mock", ["+15550002", "+15550003"]))
+    receive("echo hi", lookup_connections("mock", ["+15550004"])[0])
+    after = scrape(client)
+
+    def moved(name: str) -> float:
+        return value(after, name, backend="mock") - value(before, name, backend="mock")
+
+    assert moved("rapidsms_messages_received_total") == 1
+    assert moved("rapidsms_messages_sent_total") == 3  # two, two, and the reply
+    assert moved("rapidsms_messages_failed_total") == 1
+    assert moved("rapidsms_messages_delivered_total") == 0
+    assert moved("rapidsms_reply_seconds_count") == 1
+    assert value(after, "rapidsms_reply_seconds_bucket", backend="mock", le="+Inf") == 1
+    assert value(after, "rapidsms_messages_in_doubt", backend="mock") == 0

@@ -1,0 +1,210 @@
+"""The pages for running a service: each message's fate, the traffic, live updates, metrics.
+
+Django test-client tests, with the durable router (eager: its workers run
+in the test's process) and the message log among its apps.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from rapidsms.backends.signals import delivery_report
+from rapidsms.backends.status import Status as ReportStatus
+from rapidsms.contrib.messagelog.models import Message
+from rapidsms.errors import MessageSendingError
+from rapidsms.router import lookup_connections, receive, send
+from rapidsms.router.db.models import Transmission
+from rapidsms.router.db.reports import update_transmission_status
+from rapidsms.views import LIVE_HEADER
+from tests.durable import celery_app  # noqa: F401  (the tests' Celery app)
+from tests.durable.backend import ScriptedBackend
+
+pytestmark = pytest.mark.django_db
+
+LIVE = {f"HTTP_{LIVE_HEADER.upper().replace('-', '_')}": "1"}
+
+
+@pytest.fixture
+def durable(settings: Any) -> Any:
+    """An eager durable router with the message log, the handlers and two scripted backends."""
+    from rapidsms.router.db.router import DatabaseRouter
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    backends = {
+        "mock": {"ENGINE": "tests.durable.backend.ScriptedBackend"},
+        "other": {"ENGINE": "tests.durable.backend.ScriptedBackend"},
+        "message_tester": {"ENGINE": "rapidsms.backends.database.DatabaseBackend"},
+    }
+    settings.INSTALLED_BACKENDS = backends
+    router = DatabaseRouter(
+        apps=["rapidsms.contrib.messagelog", "rapidsms.contrib.handlers",
+              "rapidsms.contrib.default"],
+        backends=backends,
+    )
+    settings.RAPIDSMS_ROUTER = router
+    return router
+
+
+@pytest.fixture
+def staff(client: Client, django_user_model) -> Client:
+    client.force_login(django_user_model.objects.create_user(
+        "operator", password="not-secret-123", is_staff=True))
+    return client
+
+
+def statuses() -> dict[str, tuple[str, str]]:
+    return {row.connection.identity: (row.status, row.error)
+            for row in Message.objects.filter(direction="O").select_related("connection")}
+
+
+# Each message's fate -------------------------------------------------------------
+
+
+def test_the_log_shows_sent_failed_and_delivered_as_the_durable_router_settles_them(
+    durable, staff
+):
+    backend = durable.backends["mock"]
+    backend.failures.append(MessageSendingError("invalid destination", retryable=False,
+                                                failed_identities=["+15550001"]))
+    send("clinic closed", lookup_connections("mock", ["+15550001", "+15550002"]))
+    assert statuses()["+15550001"][0] == "failed"
+    assert statuses()["+15550002"] == ("sent", "")
+    assert "invalid destination" in statuses()["+15550001"][1]
+
+    # A delivery report moves the sent one on; a late "sent" does not move it back.
+    message_id = Transmission.objects.get(identity="+15550002").message_id
+    update_transmission_status("mock", message_id, "+15550002", "delivered")
+    update_transmission_status("mock", message_id, "+15550002", "sent")
+    assert statuses()["+15550002"] == ("delivered", "")
+
+    page = staff.get("/messagelog/", {"status": "failed"}).content.decode()
+    assert "+15550001" in page and "+15550002" not in page
+    assert 'class="status status-failed"' in page and "invalid destination" in page
+    page = staff.get("/messagelog/", {"status": "delivered"}).content.decode()
+    assert "+15550002" in page and "+15550001" not in page
+
+
+def test_an_operators_retry_and_a_reply_are_followed_in_the_log(durable, staff):
+    backend = durable.backends["mock"]
+    backend.failures.append(MessageSendingError("gateway down", retryable=False))
+    send("first", lookup_connections("mock", ["+15550001"]))
+    assert statuses()["+15550001"][0] == "failed"
+    answer = staff.post("/store/messages/?status=failed", {"action": "retry_failed"})
+    assert answer.status_code == 302
+    assert statuses()["+15550001"] == ("sent", "")
+
+    # A reply is stored with its message and logged with the router's id of it.
+    receive("echo hi", lookup_connections("mock", ["+15550003"])[0])
+    reply = Message.objects.get(direction="O", connection__identity="+15550003")
+    assert (reply.text, reply.status) == ("hi", "sent")
+    assert reply.router_message_id == str(
+        Transmission.objects.get(identity="+15550003", direction="O").message_id)
+
+
+def test_a_cancelled_send_is_cancelled_in_the_log(durable):
+    from rapidsms.signals import send_veto
+
+    def veto(sender, identities, **kwargs):
+        return {identity: "opted out" for identity in identities}
+
+    send_veto.connect(veto, dispatch_uid="test-veto")
+    try:
+        send("news", lookup_connections("mock", ["+15550004"]))
+    finally:
+        send_veto.disconnect(dispatch_uid="test-veto")
+    assert statuses()["+15550004"] == ("cancelled", "cancelled: opted out")
+
+
+def test_the_blocking_router_and_a_delivery_report_set_the_status_too(settings, staff):
+    settings.INSTALLED_BACKENDS = {"mock": {"ENGINE": "tests.durable.backend.ScriptedBackend"}}
+    settings.RAPIDSMS_ROUTER = "rapidsms.router.blocking.BlockingRouter"
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS]  # rebuilds the router
+    from rapidsms.router import get_router
+
+    router = get_router()
+    router.apps[:] = [app for app in router.apps if app.name == "messagelog"]
+    message = send("hello", lookup_connections("mock", ["+15550005"]))
+    assert statuses()["+15550005"] == ("sent", "")
+    delivery_report.send(ScriptedBackend, backend="mock", message_id=message.id,
+                         identity="+15550005", status=ReportStatus.FAILED, raw_status="x",
+                         error="handset unreachable", external_id="", raw={}, report=None)
+    assert statuses()["+15550005"] == ("failed", "handset unreachable")
+
+
+# One look, and who may see what ---------------------------------------------------
+
+
+def test_the_message_store_page_has_the_sites_layout_login_and_staff_check(
+    durable, client, django_user_model
+):
+    send("hi", lookup_connections("mock", ["+15550001"]))
+    answer = client.get("/store/messages/?status=sent")
+    assert answer.status_code == 302
+    assert answer["Location"] == "/login/?next=/store/messages/%3Fstatus%3Dsent"
+    client.force_login(django_user_model.objects.create_user("amina", password="x-123456"))
+    assert client.get("/store/messages/").status_code == 403
+    user = django_user_model.objects.get(username="amina")
+    user.is_staff = True
+    user.save()
+    page = client.get("/store/messages/").content.decode()
+    assert 'class="site-header"' in page and 'class="site-nav"' in page
+    assert 'aria-current="page">Message store</a>' in page
+    assert 'class="data-table rapidsms-messages"' in page
+    assert '<span class="status status-sent">sent</span>' in page
+
+
+# The dashboard ----------------------------------------------------------------------
+
+
+def test_the_dashboard_counts_traffic_per_backend_and_the_configured_backends(durable, staff):
+    backend = durable.backends["mock"]
+    backend.failures.append(MessageSendingError("no credit", retryable=False))
+    send("one", lookup_connections("mock", ["+15550001"]))
+    send("two", lookup_connections("mock", ["+15550002"]))
+    receive("echo hi", lookup_connections("other", ["+15550003"])[0])
+    page = staff.get("/").content.decode()
+    assert re.search(r"<strong>3</strong>\s*backends", page)  # configured, not seen
+    row = re.search(r'<th scope="row" data-label="Backend">mock</th>(.*?)</tr>', page, re.S)
+    numbers = re.findall(r">(\d+)</td>", row.group(1))
+    assert numbers == ["0", "2", "1", "0", "2", "1"]  # in, out, failed: today, 7 days
+    assert "33.3 %" in page  # 1 of the 3 outgoing messages (a reply too) failed
+    assert page.count('<svg viewBox="0 0 720 180"') == 2
+    assert 'fill="#D55E00"><title>' in page  # the failure, in its own colour
+    # The durable router's figures, for staff.
+    assert "in doubt: the worker stopped while sending" in page
+    assert "failed in the last 24 hours" in page
+
+
+# Live --------------------------------------------------------------------------------
+
+
+def test_every_page_answers_its_live_update_with_its_regions(durable, staff):
+    send("hi", lookup_connections("message_tester", ["+15550100"]))
+    for url, regions in [
+        ("/", ["dashboard-live"]),
+        ("/messagelog/", ["log-live"]),
+        ("/store/messages/", ["store-live"]),
+        ("/httptester/+15550100/", ["conversation", "numbers-list"]),
+    ]:
+        answer = staff.get(url, **LIVE)
+        assert answer.status_code == 200, url
+        assert answer["Content-Type"] == "application/json"
+        assert LIVE_HEADER in answer["Vary"]
+        assert sorted(json.loads(answer.content)["regions"]) == sorted(regions), url
+        page = staff.get(url).content.decode()
+        for region in regions:
+            assert f'id="{region}" data-live' in page, (url, region)
+        assert "rapidsms/js/live.js" in page
+
+
+def test_a_message_from_elsewhere_appears_in_the_testers_live_update(durable, staff):
+    first = json.loads(staff.get("/httptester/+15550100/", **LIVE).content)
+    send("sent from another page", lookup_connections("message_tester", ["+15550100"]))
+    second = json.loads(staff.get("/httptester/+15550100/", **LIVE).content)
+    assert "sent from another page" not in first["regions"]["conversation"]
+    assert "sent from another page" in second["regions"]["conversation"]
