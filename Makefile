@@ -20,14 +20,16 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python setup.py
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,docs,celery]"
+	$(BIN)/python -m pip install --quiet -e ".[test,docs,celery,metrics]"
 	touch $(STAMP)
 
 install: $(STAMP)
 
 demo: install
+	@$(BIN)/python -c "import socket, sys; host, _, port = '$(DEMO_ADDR)'.rpartition(':'); s = socket.socket(); sys.exit(0 if s.connect_ex((host.strip('[]') or '127.0.0.1', int(port))) else 'Port $(DEMO_ADDR) is busy: run make demo DEMO_ADDR=127.0.0.1:8001 (or any free port).')"
 	cd example && ../$(BIN)/python manage.py migrate --noinput
 	cd example && ../$(BIN)/python manage.py demo_setup --url http://$(DEMO_ADDR)/
+	cd example && ../$(BIN)/python manage.py demo_traffic
 	cd example && ../$(BIN)/python manage.py runserver $(DEMO_ADDR)
 
 test: install

@@ -32,8 +32,9 @@ FAILED_COLOUR = "#D55E00"
 
 CHART_WIDTH = 720
 CHART_HEIGHT = 180
-#: Room for the scale on the left and the labels below.
+#: Room for the scale on the left, its top label, and the labels below.
 MARGIN_LEFT = 40
+MARGIN_TOP = 10
 MARGIN_BOTTOM = 22
 
 
@@ -155,14 +156,15 @@ def chart(
     totals = [sum(ok[i].values()) + failed[i] for i in range(len(starts))]
     top = nice_ceiling(max(totals, default=0))
     plot_width = CHART_WIDTH - MARGIN_LEFT
-    plot_height = CHART_HEIGHT - MARGIN_BOTTOM
+    plot_height = CHART_HEIGHT - MARGIN_BOTTOM - MARGIN_TOP
+    baseline = MARGIN_TOP + plot_height
     slot = plot_width / max(len(starts), 1)
     bar_width = max(slot * 0.75, 1)
     bars = []
     table = []
     for i, start in enumerate(starts):
         label = period_label(start, unit)
-        y = float(plot_height)
+        y = float(baseline)
         x = MARGIN_LEFT + i * slot + (slot - bar_width) / 2
         segments = [(name, ok[i][name], colours[name]) for name in backends if ok[i].get(name)]
         if failed[i]:
@@ -175,7 +177,7 @@ def chart(
                          "title": f"{label} · {name}: {value}"})
         table.append({"label": label, "per_backend": [ok[i].get(name, 0) for name in backends],
                       "failed": failed[i], "total": totals[i]})
-    ticks = [{"y": round(plot_height - plot_height * value / top, 1), "value": value}
+    ticks = [{"y": round(baseline - plot_height * value / top, 1), "value": value}
              for value in (0, top // 2, top)]
     step = max(1, len(starts) // 8)
     labels = [{"x": round(MARGIN_LEFT + i * slot + slot / 2, 1),

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "django_tables2",
     "rapidsms",
     "rapidsms.backends.database",
+    # The durable router: every message is stored, with its status.
+    "rapidsms.router.db",
     # SMS apps, in the order they see a message. The log first: it records
     # a message before any app changes it, and a reply after every app did.
     "rapidsms.contrib.messagelog",
@@ -134,7 +136,17 @@ PROJECT_NAME = "RapidSMS demo"
 INSTALLED_BACKENDS = {
     # Stores what it would send in a table; the message tester reads it.
     "message_tester": {"ENGINE": "rapidsms.backends.database.DatabaseBackend"},
+    # A gateway that only pretends: it reports delivery after 2 s and refuses
+    # numbers ending in 0, so the pages show statuses moving.
+    "standin": {"ENGINE": "example_project.standin_gateway.StandInGateway"},
 }
+
+# The durable router stores every message before routing it. Eager: its
+# "workers" run in the web process, so the demo needs no broker. A
+# deployment runs Celery workers instead (see the deployment guide).
+RAPIDSMS_ROUTER = "rapidsms.router.db.DatabaseRouter"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = "memory://"
 
 RAPIDSMS_HANDLERS = [
     "rapidsms.contrib.echo.handlers.echo.EchoHandler",

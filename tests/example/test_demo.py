@@ -144,7 +144,8 @@ def test_dashboard_links_the_pages_and_lists_the_sms_apps(
     server: str, demo_session: requests.Session
 ) -> None:
     page = session_get(demo_session, server + "/")
-    for url in ("/httptester/", "/messagelog/", "/messaging/", "/registration/", "/admin/"):
+    for url in ("/httptester/", "/messagelog/", "/messaging/", "/registration/",
+                "/rapidsms/messages/", "/admin/"):
         assert f'<h2><a href="{url}">' in page
     apps = re.findall(r"<li><strong>(\w+)</strong> <code>([\w.]+)</code></li>", page)
     assert apps == [
@@ -154,6 +155,7 @@ def test_dashboard_links_the_pages_and_lists_the_sms_apps(
         ("supplies", "supplies.app.SuppliesApp"),
         ("default", "rapidsms.contrib.default.app.DefaultApp"),
         ("message_tester", "rapidsms.backends.database.outgoing.DatabaseBackend"),
+        ("standin", "example_project.standin_gateway.StandInGateway"),
     ]
 
 
@@ -215,12 +217,50 @@ def test_message_log_and_its_export_show_the_conversation(
         server + "/messagelog/export.csv?q=%2B15550106&sort=date", timeout=PAGE_TIMEOUT
     )
     lines = export.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "date,direction,contact,identity,backend,text"
+    assert lines[0] == "date,direction,contact,identity,backend,text,status,error"
     assert [line.split(",", 1)[1] for line in lines[1:]] == [
-        "I,,'+15550106,message_tester,join Amina",
+        "I,,'+15550106,message_tester,join Amina,,",
         "O,Amina,'+15550106,message_tester,"
-        "\"Thank you for registering, Amina!\"",
+        "\"Thank you for registering, Amina!\",sent,",
     ]
+
+
+# The durable router and the stand-in gateway ------------------------------------
+
+SEND_THROUGH_THE_STAND_IN = """
+import time
+from rapidsms.router import lookup_connections, send
+send("clinic closed", lookup_connections("standin", ["+254700000001", "+254700000010"]))
+time.sleep(4)  # the stand-in gateway reports delivery after 2 s
+"""
+
+
+def test_the_stand_in_gateway_moves_statuses_and_demo_traffic_fills_the_charts(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    db = migrated_database(tmp_path_factory, tmp_path_factory.mktemp("standin") / "db.sqlite3")
+    result = manage(db, "shell", "-c", SEND_THROUGH_THE_STAND_IN)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with sqlite3.connect(db) as database:
+        log = database.execute(
+            "SELECT c.identity, m.status, m.error FROM messagelog_message m "
+            "JOIN rapidsms_connection c ON c.id = m.connection_id ORDER BY c.identity"
+        ).fetchall()
+        stored = database.execute(
+            "SELECT identity, status FROM db_transmission ORDER BY identity").fetchall()
+    assert log[0] == ("+254700000001", "delivered", "")
+    assert log[1][:2] == ("+254700000010", "failed") and "unknown subscriber" in log[1][2]
+    assert stored == [("+254700000001", "delivered"), ("+254700000010", "failed")]
+
+    first = manage(db, "demo_traffic", "--days", "3")
+    again = manage(db, "demo_traffic")
+    assert first.returncode == 0 and "made-up messages over 3 days" in first.stdout
+    assert "already" in again.stdout
+    with sqlite3.connect(db) as database:
+        (seeded,) = database.execute(
+            "SELECT count(*) FROM messagelog_message WHERE router_message_id = 'demo-traffic'"
+        ).fetchone()
+    assert seeded > 20
 
 
 @pytest.mark.parametrize(

@@ -85,13 +85,22 @@ def browser() -> Iterator[object]:
             chromium.close()
 
 
+#: The database file of each served example, by its base URL.
+DATABASES: dict[str, Path] = {}
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("browser")
     db_path = folder / "db.sqlite3"
     prepare_database(tmp_path_factory, db_path)
     with serve_example(db_path, folder / "runserver.log") as url:
+        DATABASES[url] = db_path
         yield url
+
+
+def server_db(url: str) -> Path:
+    return DATABASES[url]
 
 
 def log_in(page, server: str, next_url: str) -> None:
@@ -187,6 +196,81 @@ def test_message_tester_replies_without_a_reload_and_pages_fit_a_phone(
         page.get_by_role("button", name="Log out").click()
         page.wait_for_url(server + "/login/")
         assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+        assert errors == [], f"JavaScript errors: {errors}"
+    finally:
+        context.close()
+
+
+FROM_ELSEWHERE = """
+from rapidsms.contrib.httptester import storage
+storage.store_and_queue("+15550100", "echo from another phone")
+"""
+
+
+def test_pages_update_live_keep_typed_text_and_share_one_look(
+    browser, server: str, tmp_path: Path
+) -> None:
+    from tests.example.server import manage
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        log_in(page, server, TESTER)
+        page.evaluate("window.sameDocument = true")
+        # Typing goes on while a message is on its way: the typed text stays.
+        held: list = []
+        page.route("**/httptester/+15550100/", lambda route: held.append(route)
+                   if route.request.method == "POST" else route.continue_())
+        page.get_by_label("Message").fill("echo first")
+        page.get_by_role("button", name="Send", exact=True).click()
+        while not held:
+            page.wait_for_timeout(50)
+        assert page.get_by_role("button", name="Send", exact=True).is_disabled()
+        # A second submit (Enter, a script) while the first is on its way sends nothing.
+        page.evaluate("document.getElementById('send-form').requestSubmit()")
+        page.wait_for_timeout(300)
+        assert len(held) == 1
+        page.get_by_label("Message").fill("the next message")
+        held[0].continue_()
+        page.wait_for_function("!document.querySelector('#send-form button[type=submit]').disabled")
+        assert page.get_by_label("Message").input_value() == "the next message"
+        page.unroute("**/httptester/+15550100/")
+
+        # A message from another process appears without a reload, within seconds.
+        db_path = server_db(server)
+        result = manage(db_path, "shell", "-c", FROM_ELSEWHERE)
+        assert result.returncode == 0, result.stderr
+        page.wait_for_function(
+            "Array.from(document.querySelectorAll('.conversation .text'))"
+            ".some(item => item.textContent === 'from another phone')", timeout=TIMEOUT_MS)
+        assert page.evaluate("window.sameDocument") is True
+
+        page.goto(server + "/messagelog/")
+        page.evaluate("window.sameDocument = true")
+        manage(db_path, "shell", "-c", FROM_ELSEWHERE.replace("another phone", "a second phone"))
+        page.wait_for_function(
+            "document.querySelector('#log-live').textContent.includes('from a second phone')",
+            timeout=TIMEOUT_MS)
+        assert page.evaluate("window.sameDocument") is True
+        # No log cell breaks a number or a date over two lines at 1280 px.
+        for cell in page.locator("td[data-label=Identity], td[data-label=Date]").all()[:10]:
+            box = cell.bounding_box()
+            assert box and box["height"] < 40, cell.text_content()
+
+        # Every page has the site's header and navigation, the message store's too.
+        for url in ["/", TESTER, "/messagelog/", "/messaging/", "/registration/",
+                    "/rapidsms/messages/"]:
+            page.goto(server + url)
+            assert page.locator("header.site-header nav.site-nav").count() == 1, url
+        # The demo's made-up traffic, so the charts of the screenshot have bars.
+        assert manage(db_path, "demo_traffic", "--days", "30").returncode == 0
+        page.goto(server + "/")
+        assert page.locator("svg.chart-svg").count() == 2
+        assert page.locator("svg.chart-svg rect").count() > 24
+        save_screenshot(page, "dashboard.png", tmp_path)
         assert errors == [], f"JavaScript errors: {errors}"
     finally:
         context.close()
