@@ -169,9 +169,14 @@ class GatewayView(View):
             if is_dependency_error(exc):
                 return self.fail(request, Unavailable(
                     "Temporarily unable to accept the request; send it again later."))
-            return self.fail(request, ServerError(
+            fault = Unavailable if self.faults_answer_unavailable else ServerError
+            return self.fail(request, fault(
                 "The request could not be handled because of an error of ours; "
                 "send it again later."))
+
+    #: Answer a fault of ours 503 with ``Retry-After`` instead of 500, for a
+    #: gateway that retries only such answers (RapidPro's webhooks).
+    faults_answer_unavailable = False
 
     def check_body_size(self, request: HttpRequest) -> None:
         """Raise :class:`PayloadTooLarge` for a body over :attr:`max_body_size`, unread."""

@@ -49,6 +49,10 @@ class RapidProInboundView(InboundView):
     external_id_field = "message_uuid"
     # Shared with the poller: a message both posted and polled is routed once.
     intake_class = RapidProIntake
+    # RapidPro's mailroom retries a webhook only on a status above 501 (or a
+    # Retry-After within its backoff), never on a 500: a fault of ours must
+    # be a 503, or the message is lost (gocommon httpx DefaultShouldRetry).
+    faults_answer_unavailable = True
 
     def parse_message(self, request: HttpRequest) -> GatewayMessage:
         data = self.read_json(request)
