@@ -373,9 +373,10 @@ class StatusView(GatewayView):
     :class:`~rapidsms.backends.status.Status`.
     """
 
-    #: The gateway's names of the recipient and status fields, for errors.
+    #: The gateway's names of the recipient, status and message-id fields, for errors.
     identity_field = "identity"
     status_field = "status"
+    external_id_field = "external_id"
 
     def parse_report(self, request: HttpRequest) -> DeliveryReport:
         """Return the report in ``request`` (unsaved); raise :class:`BadRequest`.
@@ -406,7 +407,8 @@ class StatusView(GatewayView):
                 f"{str(report.raw_status or report.status)[:40]!r}.", field=self.status_field,
             )
         for name in ("message_id", "external_id", "raw_status"):
-            setattr(report, name, self.clean_text(getattr(report, name), name, required=False,
+            field = self.external_id_field if name == "external_id" else name
+            setattr(report, name, self.clean_text(getattr(report, name), field, required=False,
                                                   max_length=MAX_FIELD_LENGTH))
         report.error = self.clean_text(report.error, "error", required=False)
         if report.identity:
