@@ -208,3 +208,18 @@ def test_a_message_from_elsewhere_appears_in_the_testers_live_update(durable, st
     second = json.loads(staff.get("/httptester/+15550100/", **LIVE).content)
     assert "sent from another page" not in first["regions"]["conversation"]
     assert "sent from another page" in second["regions"]["conversation"]
+
+
+def test_the_dashboard_sees_old_rows_that_arrive_after_it_counted(durable, staff):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    send("today", lookup_connections("mock", ["+15550001"]))
+    staff.get("/")  # counts, and keeps the counts of the days before today
+    connection = lookup_connections("mock", ["+15550001"])[0]
+    Message.objects.create(connection=connection, direction="O", text="imported",
+                           date=timezone.now() - timedelta(days=3), status="failed")
+    page = staff.get("/").content.decode()
+    row = re.search(r'<th scope="row" data-label="Backend">mock</th>(.*?)</tr>', page, re.S)
+    assert re.findall(r">(\d+)</td>", row.group(1)) == ["0", "1", "0", "0", "2", "1"]

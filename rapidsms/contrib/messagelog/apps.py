@@ -24,4 +24,5 @@ class MessageLogConfig(AppConfig):
         # Before the durable router's: the log counts every router's messages.
         extensions.register_traffic_source(extensions.TrafficSource(
             name="message_log", counts=traffic.traffic, order=10,
+            rows_between=traffic.rows_between,
         ))

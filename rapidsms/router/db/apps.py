@@ -35,4 +35,5 @@ class MessageStoreConfig(AppConfig):
         # After the message log's, which counts every router's messages.
         extensions.register_traffic_source(extensions.TrafficSource(
             name="message_store", counts=dashboard.traffic, order=50,
+            rows_between=dashboard.rows_between,
         ))
