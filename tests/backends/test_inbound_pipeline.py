@@ -32,6 +32,8 @@ GATEWAYS: dict[str, dict[str, Any]] = {
                "from_number": "+15017122661", "api_url": NOWHERE},
     "rapidpro": {"ENGINE": "rapidsms.backends.rapidpro.RapidProBackend", "url": NOWHERE,
                  "api_token": "pipeline-api-token"},
+    "africastalking": {"ENGINE": "rapidsms.backends.africastalking.AfricasTalkingBackend",
+                       "username": "pipeline", "api_key": "pipeline-api-key", "api_url": NOWHERE},
 }
 for _conf in GATEWAYS.values():
     _conf["inbound_secrets"] = [SECRET]
