@@ -6,10 +6,12 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 
 from rapidsms.backends.africastalking import AfricasTalkingBackend
 from rapidsms.backends.inbound.models import DeliveryReport, SentMessage
@@ -310,6 +312,39 @@ class TestAfricasTalkingOutgoing(AfricasTalking, GatewaySuite):
         stored = DeliveryReport.objects.get()
         assert (stored.message_id, stored.identity, stored.status) == (
             str(message.id), "+254711000001", "delivered")
+
+
+class TestAfricasTalkingDurable(AfricasTalking, GatewaySuite):
+    """Under the durable router: each recipient's own fate, and reports that find it."""
+
+    def test_only_a_refusal_for_now_is_retried_and_a_report_delivers_the_rest(
+            self, settings: Any) -> None:
+        from rapidsms.router.db.models import Transmission
+        from rapidsms.router.db.router import DatabaseRouter
+        from rapidsms.router.db.status import Direction, Status
+
+        self.install()
+        settings.CELERY_TASK_ALWAYS_EAGER = True
+        settings.RAPIDSMS_ROUTER = DatabaseRouter(apps=[], backends=settings.INSTALLED_BACKENDS)
+        self.gateway.answer = lambda request: at_answer(
+            recipient("+254711000001", 101),
+            recipient("+254711000002", 405, "None", "InsufficientBalance"),
+            recipient("+254711000003", 403, "None", "InvalidPhoneNumber"))
+        before = timezone.now()
+        send("Asante", lookup_connections(self.backend_name, [
+            "+254711000001", "+254711000002", "+254711000003"]))
+
+        rows = {t.identity: t for t in Transmission.objects.filter(direction=Direction.OUTGOING)}
+        assert (rows["+254711000001"].status, rows["+254711000001"].gateway_message_id) == (
+            Status.SENT, "ATXid_254711000001")
+        assert rows["+254711000002"].status == Status.RETRY
+        assert rows["+254711000002"].next_attempt_at >= before + timedelta(seconds=599)
+        assert rows["+254711000003"].status == Status.FAILED
+        report = {"id": "ATXid_254711000001", "status": "Success",
+                  "phoneNumber": "+254711000001"}
+        assert self.call(GatewayRequest(data=report), url_name="status").status_code == 200
+        rows["+254711000001"].refresh_from_db()
+        assert rows["+254711000001"].status == Status.DELIVERED
 
 
 class TestAfricasTalkingInbound(AfricasTalking, GatewaySuite):
