@@ -230,8 +230,14 @@ def test_message_log_and_its_export_show_the_conversation(
 SEND_THROUGH_THE_STAND_IN = """
 import time
 from rapidsms.router import lookup_connections, send
+from rapidsms.router.db.models import Transmission
 send("clinic closed", lookup_connections("standin", ["+254700000001", "+254700000010"]))
-time.sleep(4)  # the stand-in gateway reports delivery after 2 s
+# The stand-in gateway reports delivery after 2 s, from a thread of this process.
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline and not Transmission.objects.filter(
+        identity="+254700000001", status="delivered").exists():
+    time.sleep(0.2)
+time.sleep(0.5)  # let the report's thread finish writing the message log
 """
 
 
