@@ -138,6 +138,6 @@ def test_the_scheduled_prune_task_bounds_the_duplicate_id_table(store_router, co
 
     result = worker_tasks()[entry["task"]].apply(kwargs=entry.get("kwargs", {})).get()
 
-    assert result == {"messages": 1, "received_ids": 1}
+    assert result == {"messages": 1, "received_ids": 1, "sent_ids": 0}
     assert list(ReceivedMessage.objects.values_list("external_id", flat=True)) == ["id-1"]
     assert not Message.objects.filter(pk=old.id).exists()
