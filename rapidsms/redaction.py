@@ -224,6 +224,7 @@ class RedactingFilter(logging.Filter):
 PACKAGE_LOGGERS = (
     "rapidsms",
     "rapidsms.backends",
+    "rapidsms.backends.africastalking",
     "rapidsms.backends.http",
     "rapidsms.backends.inbound",
     "rapidsms.backends.kannel",
@@ -234,6 +235,7 @@ PACKAGE_LOGGERS = (
     "rapidsms.router",
     "rapidsms.router.api",
     "rapidsms.router.db",
+    "rapidsms.signals",
     "rapidsms.views",
     "rapidsms.utils.translation",
     "rapidsms.contrib.default.app",
@@ -241,6 +243,7 @@ PACKAGE_LOGGERS = (
     "rapidsms.contrib.httptester.storage",
     "rapidsms.contrib.httptester.views",
     "rapidsms.contrib.messagelog.app",
+    "rapidsms.contrib.messagelog.status",
     "rapidsms.contrib.messaging.forms",
     "rapidsms.contrib.messaging.views",
     "rapidsms.contrib.optout.app",

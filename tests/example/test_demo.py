@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -213,10 +214,17 @@ def test_message_log_and_its_export_show_the_conversation(
     send_test_message(demo_session, server, "+15550106", "join Amina")
     page = session_get(demo_session, server + "/messagelog/?q=%2B15550106")
     assert "Thank you for registering, Amina!" in page
-    export = demo_session.get(
-        server + "/messagelog/export.csv?q=%2B15550106&sort=date", timeout=PAGE_TIMEOUT
-    )
-    lines = export.content.decode("utf-8-sig").splitlines()
+    # The durable router sends the reply right after the request; its status
+    # moves from queued to sent a moment later.
+    deadline = time.monotonic() + 15
+    while True:
+        export = demo_session.get(
+            server + "/messagelog/export.csv?q=%2B15550106&sort=date", timeout=PAGE_TIMEOUT
+        )
+        lines = export.content.decode("utf-8-sig").splitlines()
+        if lines[-1].endswith(",sent,") or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert lines[0] == "date,direction,contact,identity,backend,text,status,error"
     assert [line.split(",", 1)[1] for line in lines[1:]] == [
         "I,,'+15550106,message_tester,join Amina,,",
