@@ -146,7 +146,7 @@ class HostileInputSuite(InboundSuite):
                 fields = {"external_id": f"hostile-{name}-{index}", name: value}
                 routed = len(self.routed())
                 try:
-                    response = self.send_and_check(self.inbound_request(**fields))
+                    self.send_and_check(self.inbound_request(**fields))
                 except UnicodeEncodeError:
                     continue  # the gateway's format cannot carry this value at all
                 if name == "text" and len(self.routed()) > routed:
