@@ -20,9 +20,10 @@ incoming_processed = Signal()
 
 #: Sent by a router that processes incoming messages in batches (the
 #: durable router's workers) once a batch is finished, before
-#: ``incoming_processed`` is sent for each of its messages. Keyword
-#: arguments: ``router`` and ``messages`` (a list). Apps that write per
-#: message can write the whole batch here at once.
+#: ``incoming_processed`` is sent for each of its messages, and before its
+#: stored replies are handed to the send queues. Keyword arguments:
+#: ``router`` and ``messages`` (a list). Apps that write per message can
+#: write the whole batch here at once.
 incoming_batch_processed = Signal()
 
 #: Asked just before a message accepted for sending earlier is handed to a

@@ -106,6 +106,20 @@ def test_an_operators_retry_and_a_reply_are_followed_in_the_log(durable, staff):
         Transmission.objects.get(identity="+15550003", direction="O").message_id)
 
 
+def test_every_reply_of_a_conversation_ends_sent_in_the_log(durable):
+    # From the second message on, the log keeps a reply's row back until the
+    # router signals the message processed; the reply's "sent" must not come
+    # before that row is written.
+    for text in ("echo one", "echo two", "echo three"):
+        receive(text, lookup_connections("mock", ["+15550006"])[0])
+    replies = Message.objects.filter(direction="O").order_by("pk")
+    assert [(row.text, row.status) for row in replies] == [
+        ("one", "sent"), ("two", "sent"), ("three", "sent")]
+    assert [row.router_message_id for row in replies] == [
+        str(pk) for pk in Transmission.objects.filter(direction="O")
+        .order_by("pk").values_list("message_id", flat=True)]
+
+
 def test_a_cancelled_send_is_cancelled_in_the_log(durable):
     from rapidsms.signals import send_veto
 

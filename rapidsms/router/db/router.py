@@ -180,9 +180,13 @@ class DatabaseRouter(BlockingRouter):
 
         Claims up to ``RAPIDSMS_INCOMING_BATCH_SIZE`` messages (only
         ``message_ids`` when given) and runs the phases on each in turn. Then
-        one transaction stores every reply and every message's status, and
-        the replies are handed to the send queues. Return how many messages
-        were claimed.
+        one transaction stores every reply and every message's status, the
+        batch's signals are sent, and the replies are handed to the send
+        queues. Return how many messages were claimed.
+
+        The signals come before the sends: the message log writes the
+        replies' rows on ``incoming_processed``, and a send's status (sent at
+        once in eager mode, or by another worker) finds only rows that exist.
 
         Safe to run twice for one message: only the worker holding the
         claim when the batch is finished stores anything. Apps may still see
@@ -217,11 +221,13 @@ class DatabaseRouter(BlockingRouter):
             self._local.batch = None
         with atomic_then_dispatch():
             finished, replies = inbox.finish(token, batch.outcomes, batch.save)
-            self.dispatch_replies(replies)
         if len(finished) < len(stored):
             logger.info("%s incoming message(s) of a batch were taken over by another worker.",
                         len(stored) - len(finished))
-        self.signal_batch_processed([msg for msg in routed if msg.id in finished])
+        try:
+            self.signal_batch_processed([msg for msg in routed if msg.id in finished])
+        finally:
+            self.dispatch_replies(replies)
         return len(stored)
 
     def signal_batch_processed(self, messages: Sequence[IncomingMessage]) -> None:
