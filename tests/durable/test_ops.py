@@ -215,6 +215,7 @@ def test_the_health_url_answers_503_when_the_broker_is_down(
         current_app.conf.broker_read_url = previous
     assert (anonymous.status_code, anonymous.json()) == (503, {"ok": False})
     assert detailed.status_code == 503
+    assert anonymous["Retry-After"] == detailed["Retry-After"] == "30"
     assert detailed.json()["broker"]["ok"] is False
     assert detailed.json()["database"]["ok"] is True
 

@@ -37,6 +37,8 @@ from rapidsms.views import (
 
 logger = logging.getLogger("rapidsms.router.db")
 
+#: Seconds a caller is asked to wait when a dependency is down (the 503's Retry-After).
+HEALTH_RETRY_AFTER = 30
 #: Seconds the health check waits for the broker.
 BROKER_TIMEOUT = 2.0
 
@@ -145,6 +147,8 @@ def health(request: HttpRequest) -> JsonResponse:
         # and one broker connection at most.
         healthy = check_database()["ok"] and check_broker(queue_depths=False)["ok"]
         response = JsonResponse({"ok": healthy}, status=200 if healthy else 503)
+    if response.status_code == 503:
+        response["Retry-After"] = str(HEALTH_RETRY_AFTER)
     patch_vary_headers(response, ["Authorization", "Cookie"])
     return response
 
