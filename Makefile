@@ -26,7 +26,7 @@ $(STAMP): $(BIN)/python setup.py
 install: $(STAMP)
 
 demo: install
-	@$(BIN)/python -c "import socket, sys; host, _, port = '$(DEMO_ADDR)'.rpartition(':'); s = socket.socket(); sys.exit(0 if s.connect_ex((host.strip('[]') or '127.0.0.1', int(port))) else 'Port $(DEMO_ADDR) is busy: run make demo DEMO_ADDR=127.0.0.1:8001 (or any free port).')"
+	@$(BIN)/python example/check_port.py $(DEMO_ADDR)
 	cd example && ../$(BIN)/python manage.py migrate --noinput
 	cd example && ../$(BIN)/python manage.py demo_setup --url http://$(DEMO_ADDR)/
 	cd example && ../$(BIN)/python manage.py demo_traffic

@@ -103,10 +103,11 @@ def server_db(url: str) -> Path:
     return DATABASES[url]
 
 
-def log_in(page, server: str, next_url: str) -> None:
+def log_in(page, server: str, next_url: str, username: str = "demo",
+           password: str = "demo") -> None:
     page.goto(f"{server}/login/?next={quote(next_url)}")
-    page.get_by_label("Username").fill("demo")
-    page.get_by_label("Password").fill("demo")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(server + next_url)
 
