@@ -314,3 +314,14 @@ def test_without_the_opt_out_app_the_confirmation_does_not_count_opt_outs(
     assert page.status_code == 200
     assert "opted out" not in page.content.decode()
     assert sent() == []
+
+
+def test_a_confirmation_sends_once_however_often_it_is_posted(sender, people):
+    data = {"text": "Clinic closed today", "connections": [people["amina"].pk]}
+    confirmation = sender.post("/messaging/send/", data)
+    confirmed = hidden_fields(confirmation.content.decode())
+    assert sender.post("/messaging/send/", confirmed).status_code == 302
+    assert sent() == [("+15550001", "Clinic closed today")]
+    again = sender.post("/messaging/send/", confirmed)  # a second click, or the history
+    assert again.status_code == 409
+    assert sent() == [("+15550001", "Clinic closed today")]

@@ -3,13 +3,14 @@
 The page sends nothing until the user has seen, for this exact text and
 these exact recipients, how many people get it, how many SMS each costs and
 how many opted out. The confirmation form carries a signed token of the
-user, the text and the recipients; a send whose token does not match is
-shown the confirmation again instead.
+user, the text and the recipients; a send whose token does not match, or
+was used already, is shown the confirmation again instead.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,17 +78,32 @@ def opted_out_count(recipients: Sequence[Connection]) -> int | None:
 
 
 def confirmation_token(user: Any, text: str, recipients: Sequence[Connection]) -> str:
-    """Return the signed token that confirms sending ``text`` to ``recipients`` as ``user``."""
-    return signing.dumps(_digest(user, text, recipients), salt=_SALT)
+    """Return the signed token that confirms sending ``text`` to ``recipients`` as ``user``.
+
+    Each token carries a random nonce of its own, so that a view can accept
+    it once (:func:`confirmed_nonce`): a confirmation submitted again, from
+    the browser's history say, sends nothing twice.
+    """
+    payload = {"digest": _digest(user, text, recipients), "nonce": secrets.token_urlsafe(12)}
+    return signing.dumps(payload, salt=_SALT)
+
+
+def confirmed_nonce(token: str, user: Any, text: str,
+                    recipients: Sequence[Connection]) -> str | None:
+    """Return the nonce of ``token`` if it confirms this very send and is recent enough."""
+    try:
+        signed = signing.loads(token, salt=_SALT, max_age=CONFIRMATION_MAX_AGE)
+    except signing.BadSignature:  # SignatureExpired is one too
+        return None
+    if not isinstance(signed, dict) or signed.get("digest") != _digest(user, text, recipients):
+        return None
+    nonce = signed.get("nonce")
+    return nonce if isinstance(nonce, str) and nonce else None
 
 
 def is_confirmed(token: str, user: Any, text: str, recipients: Sequence[Connection]) -> bool:
     """Return whether ``token`` confirms this very send, and is recent enough."""
-    try:
-        signed = signing.loads(token, salt=_SALT, max_age=CONFIRMATION_MAX_AGE)
-    except signing.BadSignature:  # SignatureExpired is one too
-        return False
-    return signed == _digest(user, text, recipients)
+    return confirmed_nonce(token, user, text, recipients) is not None
 
 
 def _digest(user: Any, text: str, recipients: Sequence[Connection]) -> str:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from rapidsms.contrib.messaging.confirmation import confirmation_token, is_confirmed, preview
+from rapidsms.contrib.messaging.confirmation import confirmation_token, confirmed_nonce, preview
 from rapidsms.contrib.messaging.forms import (
     MAX_TEXT_LENGTH,
     MessagingForm,
@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 #: The permission a user needs to send one message to more than one recipient.
 BULK_PERMISSION = "messaging.send_bulk"
+#: Session key of the confirmations already used, and how many are remembered.
+USED_CONFIRMATIONS = "rapidsms_messaging_used_confirmations"
+KEEP_USED_CONFIRMATIONS = 50
 
 
 def render_page(
@@ -86,8 +89,14 @@ def send_message(request: HttpRequest) -> HttpResponse:
         ))
         return render_page(request, form, query, status=403)
     token = request.POST.get("confirmation", "")
-    if not is_confirmed(token, request.user, text, recipients):
+    nonce = confirmed_nonce(token, request.user, text, recipients)
+    used = request.session.get(USED_CONFIRMATIONS, [])
+    if nonce is None or nonce in used:
         return render_confirmation(request, form, query, changed=bool(token))
+    # Spent before the send, and saved at once: the same confirmation posted
+    # again (a second click, the browser's history) sends nothing twice.
+    request.session[USED_CONFIRMATIONS] = [*used[-(KEEP_USED_CONFIRMATIONS - 1):], nonce]
+    request.session.save()
     result = form.send()
     logger.info("%s sent a message to %d recipient(s).", request.user, result.sent)
     report(request, result)
