@@ -89,7 +89,7 @@ def test_the_log_shows_sent_failed_and_delivered_as_the_durable_router_settles_t
     assert "+15550002" in page and "+15550001" not in page
 
 
-def test_an_operators_retry_and_a_reply_are_followed_in_the_log(durable, staff):
+def test_an_operators_retry_and_a_reply_are_followed_in_the_log(durable, staff, admin_client):
     backend = durable.backends["mock"]
     backend.failures.append(MessageSendingError("gateway down", retryable=False))
     send("first", lookup_connections("mock", ["+15550001"]))
@@ -97,6 +97,16 @@ def test_an_operators_retry_and_a_reply_are_followed_in_the_log(durable, staff):
     answer = staff.post("/store/messages/?status=failed", {"action": "retry_failed"})
     assert answer.status_code == 302
     assert statuses()["+15550001"] == ("sent", "")
+
+    # The admin's action is the same step: the log follows it too.
+    backend.failures.append(MessageSendingError("gateway down", retryable=False))
+    send("second", lookup_connections("mock", ["+15550004"]))
+    assert statuses()["+15550004"][0] == "failed"
+    failed = Transmission.objects.get(identity="+15550004", direction="O")
+    answer = admin_client.post("/admin/db/transmission/",
+                               {"action": "retry_failed", "_selected_action": [failed.pk]})
+    assert answer.status_code == 302
+    assert statuses()["+15550004"] == ("sent", "")
 
     # A reply is stored with its message and logged with the router's id of it.
     receive("echo hi", lookup_connections("mock", ["+15550003"])[0])

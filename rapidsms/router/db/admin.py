@@ -66,23 +66,18 @@ class MessageAdmin(admin.ModelAdmin):
 
 @admin.action(description="Retry the selected failed transmissions")
 def retry_failed(modeladmin: Any, request: HttpRequest, queryset: QuerySet) -> None:
-    from rapidsms.router.db.router import store_router
-    from rapidsms.router.db.store import requeue_failed
+    from rapidsms.router.db.operations import queue_again
 
-    router = store_router()
-    ids = requeue_failed(queryset, note=f"queued again by {request.user} (admin)")
-    router.dispatch_transmissions(ids)
+    ids = queue_again(queryset, unknown=False, note=f"queued again by {request.user} (admin)")
     modeladmin.message_user(request, f"{len(ids)} transmission(s) queued again.", messages.SUCCESS)
 
 
 @admin.action(description="Resend the selected transmissions whose outcome is unknown")
 def resend_unknown(modeladmin: Any, request: HttpRequest, queryset: QuerySet) -> None:
-    from rapidsms.router.db.router import store_router
-    from rapidsms.router.db.store import resend_unknown as requeue
+    from rapidsms.router.db.operations import queue_again
 
-    router = store_router()
-    ids = requeue(queryset, note=f"resent by {request.user} (admin); it may arrive twice")
-    router.dispatch_transmissions(ids)
+    ids = queue_again(queryset, unknown=True,
+                      note=f"resent by {request.user} (admin); it may arrive twice")
     modeladmin.message_user(request, f"{len(ids)} transmission(s) queued again.", messages.SUCCESS)
 
 

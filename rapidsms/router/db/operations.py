@@ -1,4 +1,4 @@
-"""The message store's part of ``manage.py rapidsms_status``."""
+"""What staff do with the message store: ``manage.py rapidsms_status``, and queueing again."""
 
 from __future__ import annotations
 
@@ -85,3 +85,22 @@ def _lines(rows: list[dict[str, Any]], recovered: dict[str, int] | None,
         )
     lines.append("Worker queues: " + ",".join(all_queues()))
     return lines
+
+
+def queue_again(queryset: Any, *, unknown: bool, note: str) -> list[int]:
+    """Queue again the outgoing transmissions of ``queryset`` that may be; return their ids.
+
+    The failed ones, or with ``unknown`` those whose outcome is unknown (they
+    may arrive twice). Each gets an event with ``note``; the new status is
+    announced (the message log shows it) and the sends are handed to the
+    workers. The messages page and the admin both use this.
+    """
+    from rapidsms.router.db.announce import announce
+    from rapidsms.router.db.router import store_router
+    from rapidsms.router.db.store import requeue_failed, resend_unknown
+
+    router = store_router()
+    ids = (resend_unknown if unknown else requeue_failed)(queryset, note=note)
+    announce(ids)
+    router.dispatch_transmissions(ids)
+    return ids

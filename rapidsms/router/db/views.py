@@ -20,10 +20,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from rapidsms.router.db.announce import announce
 from rapidsms.router.db.conf import celery_is_eager
 from rapidsms.router.db.forms import TransmissionFilterForm
 from rapidsms.router.db.models import Transmission
+from rapidsms.router.db.operations import queue_again
 from rapidsms.router.db.queues import all_queues
 from rapidsms.router.db.status import PENDING
 from rapidsms.router.db.tables import TransmissionTable
@@ -86,13 +86,7 @@ def retry_failed(request: HttpRequest, form: TransmissionFilterForm, queryset: A
     if form.is_bound and not form.is_valid():
         messages.error(request, _("Fix the filters first; nothing was retried."))
         return redirect(request.get_full_path())
-    from rapidsms.router.db.router import store_router
-    from rapidsms.router.db.store import requeue_failed
-
-    router = store_router()
-    ids = requeue_failed(queryset, note=f"queued again by {request.user}")
-    announce(ids)
-    router.dispatch_transmissions(ids)
+    ids = queue_again(queryset, unknown=False, note=f"queued again by {request.user}")
     logger.info("%s queued %s failed transmission(s) again.", request.user, len(ids))
     messages.success(request, ngettext(
         "%(count)d failed message queued again.", "%(count)d failed messages queued again.",
@@ -107,13 +101,8 @@ def resend_unknown(
     if form.is_bound and not form.is_valid():
         messages.error(request, _("Fix the filters first; nothing was resent."))
         return redirect(request.get_full_path())
-    from rapidsms.router.db.router import store_router
-    from rapidsms.router.db.store import resend_unknown as requeue
-
-    router = store_router()
-    ids = requeue(queryset, note=f"resent by {request.user}; it may arrive twice")
-    announce(ids)
-    router.dispatch_transmissions(ids)
+    ids = queue_again(queryset, unknown=True,
+                      note=f"resent by {request.user}; it may arrive twice")
     logger.info("%s resent %s transmission(s) of unknown outcome.", request.user, len(ids))
     messages.success(request, ngettext(
         "%(count)d message of unknown outcome queued again.",
