@@ -59,6 +59,20 @@ class Refused:
         object.__setattr__(self, "retry_after", parse_retry_after(self.retry_after))
 
 
+@dataclass(frozen=True)
+class Deferred(Refused):
+    """Not tried yet: a limit of the backend's own says to come back later.
+
+    For a budget the gateway imposes on requests (RapidPro's requests per
+    hour, say) that the backend checks before it sends. Nothing reached the
+    gateway, so a router that retries does not count it as an attempt; it
+    tries again after ``retry_after`` seconds (within its maximum age). To
+    code that only knows :class:`Refused` it is a refusal for now.
+    """
+
+    retryable: bool | None = True
+
+
 Result = Accepted | Refused
 #: What :func:`read_results` returns: one result per identity, in the caller's order.
 Results = dict[str, Result]

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from rapidsms.backends.inbound.models import DeliveryReport, SentMessage
 from rapidsms.backends.inbound.reports import record_delivery_report
-from rapidsms.backends.results import Accepted, Refused
+from rapidsms.backends.results import Accepted, Deferred, Refused
 from rapidsms.backends.status import Status as ReportStatus
 from rapidsms.errors import MessageSendingError
 from rapidsms.router import send
@@ -53,6 +53,29 @@ def test_each_recipient_gets_its_own_outcome(store_router, mock_backend, connect
     assert "not a mobile number" in rows["+15550003"].last_error
     assert list(SentMessage.objects.values_list("gateway_id", "identity")) == [
         ("gw-1", "+15550001")]
+
+
+def test_a_deferred_send_uses_no_attempt_and_waits_as_asked(
+    store_router, mock_backend, connect, settings
+):
+    settings.RAPIDSMS_RETRY_MAX_ATTEMPTS = 1
+    answer_with(mock_backend, {"+15550001": Deferred("budget spent", retry_after=600)})
+    before = timezone.now()
+    for _ in range(3):  # however often it is put off, no attempt is used up
+        Transmission.objects.filter(status=Status.RETRY).update(next_attempt_at=before)
+        if Transmission.objects.exists():
+            store_router.send_stored("mock", None, [t.pk for t in by_identity().values()])
+        else:
+            send("hello", connect("+15550001"))
+        row = by_identity()["+15550001"]
+        assert (row.status, row.attempts) == (Status.RETRY, 0)
+        assert row.next_attempt_at >= timezone.now() + timedelta(seconds=599)
+        assert "budget spent" in row.last_error
+    settings.RAPIDSMS_RETRY_MAX_AGE = 60  # ...but it still ends at the maximum age
+    Transmission.objects.update(next_attempt_at=before)
+    store_router.send_stored("mock", None, [row.pk])
+    row.refresh_from_db()
+    assert row.status == Status.FAILED and "maximum age" in row.last_error
 
 
 def test_a_partial_failure_keeps_the_ids_of_the_recipients_the_gateway_took(

@@ -1,10 +1,15 @@
 """``RapidProBackend``: a RapidPro workspace as one more gateway.
 
-Identities are URNs (:mod:`rapidsms.backends.rapidpro.urns`). Sending goes
-through the outbox (:mod:`rapidsms.backends.rapidpro.outbox`): replies to a
-known contact as ``POST messages.json``, everything else coalesced into
-``POST broadcasts.json`` of up to 100 URNs, within a request budget that
-every process shares (:mod:`rapidsms.backends.rapidpro.throttle`).
+Identities are URNs (:mod:`rapidsms.backends.rapidpro.urns`). Replies to a
+known contact go as ``POST messages.json``, everything else as ``POST
+broadcasts.json`` of up to 100 URNs, within a request budget that every
+process shares (:mod:`rapidsms.backends.rapidpro.throttle`). Under the
+durable router, whose transmissions are the queue, the requests are made in
+the worker and each recipient's result reported
+(:mod:`rapidsms.backends.rapidpro.direct`); under the blocking router sends
+go through the backend's own outbox
+(:mod:`rapidsms.backends.rapidpro.outbox`), which also coalesces the same
+text sent to several people within ``coalesce_window``.
 Incoming messages arrive at the webhook view
 (:mod:`rapidsms.backends.rapidpro.views`) or through the poller
 (:mod:`rapidsms.backends.rapidpro.poller`).
@@ -272,10 +277,14 @@ class RapidProBackend(HttpBackendBase):
     ) -> Results:
         """Queue ``text`` for every identity and send what is due now.
 
-        Return once every identity is either handed to RapidPro or waiting
-        in the outbox (for the coalescing window, the request budget, or
-        RapidPro to come back): each is accepted, with RapidPro's message
-        id when a reply already went to its contact. The outbox keeps them
+        Under a router that stores and retries each recipient's send (the
+        durable router) the requests are made now and each recipient's
+        result returned (:mod:`~rapidsms.backends.rapidpro.direct`).
+        Otherwise (the blocking router) return once every identity is
+        either handed to RapidPro or waiting in the outbox (for the
+        coalescing window, the request budget, or RapidPro to come back):
+        each is accepted, with RapidPro's message id when a reply already
+        went to its contact. The outbox keeps them
         from here on, and its status poller reports their delivery under
         our message id. Raise ``MessageSendingError`` (with ``results``)
         for the identities that are not URNs, that RapidPro refused, and
@@ -287,6 +296,8 @@ class RapidProBackend(HttpBackendBase):
         context = dict(context or {})
         reply = bool(context.get("in_response_to"))
         recipients, invalid = self._recipients(list(identities), reply)
+        if getattr(self.router, "retries_sends", False):
+            return self._send_direct(str(id_), text, identities, recipients, invalid)
         entries = self.outbox.add(str(id_), text, recipients, reply) if recipients else []
         reread = self.outbox.send_now(entries, max_wait=self.rate_limit_wait) if entries else False
         if reread:
@@ -297,6 +308,21 @@ class RapidProBackend(HttpBackendBase):
         results: Results = {identity: Accepted() for identity in identities}
         results.update({entry.identity: Accepted(entry.message_key or None) for entry in entries})
         self._raise_failures(id_, invalid, entries, results)
+        return results
+
+    def _send_direct(self, id_: str, text: str, identities: list[str],
+                     recipients: list[Recipient], invalid: dict[str, str]) -> Results:
+        """Send now and report per recipient; the router stores, queues and retries.
+
+        See :mod:`rapidsms.backends.rapidpro.direct`.
+        """
+        from rapidsms.backends.rapidpro.direct import DirectSender
+
+        results: Results = {identity: Accepted() for identity in identities}
+        results.update({identity: Refused(self.redact(reason))
+                        for identity, reason in invalid.items()})
+        if recipients:
+            results.update(DirectSender(self).send(id_, text, recipients))
         return results
 
     def wake_flusher(self) -> None:

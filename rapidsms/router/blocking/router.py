@@ -57,6 +57,13 @@ class BlockingRouter:
     #: message id and store the message in one transaction. False here: the
     #: apps and the sends run inside ``receive()``.
     stores_incoming_first = False
+    #: True for a router that keeps every recipient's send in a store, claims
+    #: it once, and tries again what a backend refuses for now
+    #: (:class:`~rapidsms.backends.results.Refused` with ``retryable``, or
+    #: :class:`~rapidsms.backends.results.Deferred`). A backend may then send
+    #: at once and report, instead of queueing and retrying on its own.
+    #: False here: what a backend refuses is logged and not tried again.
+    retries_sends = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.apps: list[AppBase] = []

@@ -24,7 +24,7 @@ from django.utils import timezone
 from rapidsms.errors import parse_retry_after
 from rapidsms.router.db.conf import get_setting
 
-__all__ = ["RetryDecision", "backoff_delay", "decide", "parse_retry_after"]
+__all__ = ["RetryDecision", "backoff_delay", "decide", "decide_deferred", "parse_retry_after"]
 
 
 @dataclass(frozen=True)
@@ -84,4 +84,23 @@ def decide(
         return RetryDecision(
             None, f"gave up: the next attempt would pass the maximum age ({error})"
         )
+    return RetryDecision(retry_at, error)
+
+
+def decide_deferred(
+    *, queued_at: datetime, error: str, retry_after: Any, now: datetime | None = None
+) -> RetryDecision:
+    """Decide when to try again a send the backend put off before trying it.
+
+    Not an attempt (see :class:`~rapidsms.backends.results.Deferred`): no
+    attempt is counted and there is no backoff, only the wait asked for
+    (at least a second, spread by up to a tenth so that sends put off
+    together do not return together), within the maximum age.
+    """
+    now = now or timezone.now()
+    wait = max(1.0, parse_retry_after(retry_after, now) or 0.0)
+    retry_at = now + timedelta(seconds=wait * random.uniform(1.0, 1.1))
+    deadline = queued_at + timedelta(seconds=float(get_setting("RAPIDSMS_RETRY_MAX_AGE")))
+    if retry_at > deadline:
+        return RetryDecision(None, f"gave up: waiting longer would pass the maximum age ({error})")
     return RetryDecision(retry_at, error)

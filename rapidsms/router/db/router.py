@@ -76,6 +76,8 @@ class DatabaseRouter(BlockingRouter):
     # receive() commits the message and returns: the inbound views claim the
     # gateway's id in the same transaction.
     stores_incoming_first = True
+    # Each transmission is stored, claimed once and retried here.
+    retries_sends = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if not django_apps.is_installed("rapidsms.router.db"):

@@ -21,7 +21,13 @@ from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from rapidsms.backends.results import Accepted, Refused, gateway_ids, results_of_error
+from rapidsms.backends.results import (
+    Accepted,
+    Deferred,
+    Refused,
+    gateway_ids,
+    results_of_error,
+)
 from rapidsms.errors import MessageSendingError
 from rapidsms.messages.incoming import IncomingMessage
 from rapidsms.messages.outgoing import OutgoingMessage
@@ -29,7 +35,7 @@ from rapidsms.redaction import redact, redact_data
 from rapidsms.router.db.conf import COUNTDOWN_LIMIT
 from rapidsms.router.db.errors import MessageStoreUnavailable
 from rapidsms.router.db.models import Message, Transmission, TransmissionEvent
-from rapidsms.router.db.retry import decide
+from rapidsms.router.db.retry import decide, decide_deferred
 from rapidsms.router.db.status import CLAIMABLE, Direction, Status
 
 logger = logging.getLogger("rapidsms.router.db")
@@ -382,7 +388,9 @@ def record_failure(
     for row in rows:
         result = results[row.identity]
         if isinstance(result, Refused):
-            by_attempt.setdefault((row.attempts + 1, row.queued_at, result), []).append(row)
+            # A deferred send was not tried: it costs no attempt.
+            tried = 0 if isinstance(result, Deferred) else 1
+            by_attempt.setdefault((row.attempts + tried, row.queued_at, result), []).append(row)
     retries: list[tuple[datetime, list[int]]] = []
     with transaction.atomic(savepoint=False):
         record_sent(succeeded, token, {row.pk: accepted_ids[row.identity]
@@ -390,15 +398,21 @@ def record_failure(
         for (attempts, queued_at, result), group in by_attempt.items():
             # Per-identity results say why this one failed; otherwise the whole error does.
             text = redact(result.reason)[:ERROR_LENGTH] if error.results else whole
-            decision = decide(
-                attempts=attempts,
-                queued_at=queued_at,
-                retryable=result.retryable,
-                error=text,
-                retry_after=result.retry_after,
-                now=now,
-            )
+            if isinstance(result, Deferred):
+                decision = decide_deferred(
+                    queued_at=queued_at, error=text, retry_after=result.retry_after, now=now
+                )
+            else:
+                decision = decide(
+                    attempts=attempts,
+                    queued_at=queued_at,
+                    retryable=result.retryable,
+                    error=text,
+                    retry_after=result.retry_after,
+                    now=now,
+                )
             ids = [row.pk for row in group]
+            tried = 0 if isinstance(result, Deferred) else 1
             guard = Transmission.objects.filter(
                 pk__in=ids, claim_token=token, status=Status.SENDING
             )
@@ -406,7 +420,7 @@ def record_failure(
                 guard.update(
                     status=Status.FAILED,
                     last_error=decision.reason[:ERROR_LENGTH],
-                    attempts=F("attempts") + 1,
+                    attempts=F("attempts") + tried,
                     next_attempt_at=None,
                     updated=now,
                 )
@@ -416,7 +430,7 @@ def record_failure(
                 guard.update(
                     status=Status.RETRY,
                     last_error=text,
-                    attempts=F("attempts") + 1,
+                    attempts=F("attempts") + tried,
                     next_attempt_at=decision.retry_at,
                     # None: too far ahead to park in the broker; recovery sends it.
                     dispatched_at=decision.retry_at if parked else None,
