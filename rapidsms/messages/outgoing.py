@@ -22,11 +22,17 @@ class OutgoingMessage(MessageBase):
         """Return the metadata passed to the backends with this message.
 
         A reply carries the id of the message it answers and, when the
-        gateway gave one, that message's ``external_id``.
+        gateway gave one, that message's ``external_id``. A gateway that
+        must be given something of the incoming message again with the reply
+        (Africa's Talking's ``linkId`` for premium services) puts it in the
+        incoming message's ``fields["reply_context"]``, a dict merged here.
         """
         context: dict[str, Any] = {}
         original = self.in_response_to
         if original is not None:
+            reply_context = original.fields.get("reply_context")
+            if isinstance(reply_context, dict):
+                context.update(reply_context)
             context["in_response_to"] = original.id
             external_id = original.fields.get("external_id")
             if external_id:

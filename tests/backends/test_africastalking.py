@@ -364,6 +364,10 @@ class TestAfricasTalkingInbound(AfricasTalking, GatewaySuite):
         [request] = self.gateway.requests
         assert request.form["message"] == "jambo"
         assert request.form["to"] == "+15550000001"
+        # A premium message's linkId goes back with its reply, and only with a reply.
+        assert (request.form["linkId"], request.form["bulkSMSMode"]) == ("SampleLinkId123", "0")
+        send("Weekly tip", lookup_connections(self.backend_name, ["+15550000001"]))
+        assert "linkId" not in self.gateway.requests[-1].form
 
 
 class TestAfricasTalkingOptions:

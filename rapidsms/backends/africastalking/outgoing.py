@@ -105,10 +105,17 @@ class AfricasTalkingBackend(HttpBackendBase):
     def prepare_request(
         self, id_: str, text: str, identities: list[str], context: dict[str, Any]
     ) -> dict[str, Any]:
-        """Return the form request sending ``text`` to every identity of the batch."""
+        """Return the form request sending ``text`` to every identity of the batch.
+
+        A reply to a premium (on-demand) message gives AT its ``linkId``
+        back, with ``bulkSMSMode`` 0, as AT requires for premium replies.
+        """
         data = {"username": self.username, "to": ",".join(identities), "message": text}
         if self.sender_id:
             data["from"] = self.sender_id
+        link_id = context.get("link_id")
+        if link_id and len(identities) == 1:
+            data.update({"linkId": str(link_id), "bulkSMSMode": "0"})
         return {"method": "POST", "url": self.messaging_url, "data": data}
 
     def parse_response(

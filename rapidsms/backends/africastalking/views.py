@@ -37,6 +37,8 @@ class AfricasTalkingInboundView(InboundView):
     on-demand services, ``linkId`` (https://docs.africastalking.com/sms/callback).
     ``msg.fields`` holds ``external_id`` (AT's ``id``), ``to`` (your short
     code), ``date``, ``link_id`` and ``africastalking`` (every field sent).
+    A ``linkId`` also goes into ``reply_context``, so that a reply carries
+    it back to AT, as premium services must.
     """
 
     http_method_names = ["post"]
@@ -44,12 +46,16 @@ class AfricasTalkingInboundView(InboundView):
 
     def parse_message(self, request: HttpRequest) -> GatewayMessage:
         data = self.read_form(request)
+        link_id = data.get("linkId", "")
+        fields = {"to": data.get("to", ""), "date": data.get("date", ""), "link_id": link_id,
+                  "africastalking": callback_fields(data)}
+        if link_id:
+            fields["reply_context"] = {"link_id": link_id}
         return GatewayMessage(
             identity=self.require(data, "from"),
             text=self.require(data, "text"),
             external_id=data.get("id", ""),
-            fields={"to": data.get("to", ""), "date": data.get("date", ""),
-                    "link_id": data.get("linkId", ""), "africastalking": callback_fields(data)},
+            fields=fields,
         )
 
 
