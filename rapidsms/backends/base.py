@@ -50,7 +50,19 @@ class BackendBase:
         may succeed later. As in RapidSMS 2.x, returning None means every
         identity got it, and raising :class:`rapidsms.errors.MessageSendingError`
         with ``failed_identities`` that some did not.
+
+    And may implement, for a gateway that sends one text to many people in
+    one request (a broadcast):
+
+    ``coalesce_window`` and ``send_many(self, text, messages)``
+        A router that stores and retries sends (the durable router) lets a
+        send wait up to ``coalesce_window`` seconds, then passes every due
+        message with the same text to one :meth:`send_many` call.
     """
+
+    #: Seconds a durable router lets a send wait for other messages with the
+    #: same text, which :meth:`send_many` then sends together. 0: no waiting.
+    coalesce_window: float = 0.0
 
     def __init__(self, router: Any, name: str, **options: Any) -> None:
         self.router = router
@@ -136,6 +148,25 @@ class BackendBase:
         ``failed_identities`` when some identities did not get the message.
         """
         raise NotImplementedError(f"{type(self).__name__} must implement send().")
+
+    def send_many(
+        self, text: str, messages: list[tuple[Any, list[str], dict[str, Any]]]
+    ) -> dict[Any, Any]:
+        """Send ``text`` for several messages at once; return ``{id_: outcome}``.
+
+        ``messages`` lists ``(id_, identities, context)``, each as
+        :meth:`send` would get it. Each message's outcome is what
+        :meth:`send` would return for it, or the exception it would raise.
+        The default calls :meth:`send` for each message; override it to
+        make fewer requests (see :attr:`coalesce_window`).
+        """
+        outcomes: dict[Any, Any] = {}
+        for id_, identities, context in messages:
+            try:
+                outcomes[id_] = self.send(id_, text, identities, context)
+            except Exception as exc:
+                outcomes[id_] = exc
+        return outcomes
 
     @property
     def model(self) -> Backend:

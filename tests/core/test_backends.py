@@ -305,3 +305,19 @@ def test_database_backend_keeps_long_gateway_ids(install_router):
 def test_database_backend_takes_no_options(db):
     with pytest.raises(ImproperlyConfigured, match="'db'.*path"):
         BlockingRouter(apps=[], backends={"db": {"ENGINE": DatabaseBackend, "PATH": "/tmp"}})
+
+
+def test_send_many_sends_each_message_and_keeps_each_outcome() -> None:
+    """The default of the coalescing hook: one send() per message, each outcome its own."""
+
+    class Recording(BackendBase):
+        def send(self, id_, text, identities, context=None):
+            if id_ == 2:
+                raise MessageSendingError("gateway said no", identities)
+            return {identity: f"gw-{id_}-{identity}" for identity in identities}
+
+    backend = Recording(None, "recording")
+    assert backend.coalesce_window == 0
+    outcomes = backend.send_many("hi", [(1, ["+1"], {}), (2, ["+2"], {}), (3, ["+3"], {})])
+    assert outcomes[1] == {"+1": "gw-1-+1"} and outcomes[3] == {"+3": "gw-3-+3"}
+    assert isinstance(outcomes[2], MessageSendingError)

@@ -166,6 +166,8 @@ class Pipeline:
         self.send_prefix = f"{prefix}.send."
         self.queues = [self.incoming_queue, f"{self.send_prefix}sink"]
         self.workers: list[Worker] = []
+        #: more environment for the workers (a test's own backends)
+        self.extra_env: dict[str, str] = {}
         self.timings = {
             "RAPIDSMS_RETRY_BASE_DELAY": 0.2,
             "RAPIDSMS_RETRY_MAX_DELAY": 1.0,
@@ -197,6 +199,7 @@ class Pipeline:
             "RAPIDSMS_TEST_VISIBILITY": "5",
         }
         env.update({name: str(value) for name, value in self.timings.items()})
+        env.update(self.extra_env)
         return env
 
     def start_workers(self, count: int, beat_on_first: bool = False,

@@ -18,6 +18,15 @@ INSTALLED_BACKENDS = {
         "url": env("RAPIDSMS_TEST_SINK_URL", "http://127.0.0.1:9/send"),
     },
 }
+if env("RAPIDSMS_TEST_RAPIDPRO_URL"):
+    INSTALLED_BACKENDS["rapidpro"] = {
+        "ENGINE": "rapidsms.backends.rapidpro.RapidProBackend",
+        "url": env("RAPIDSMS_TEST_RAPIDPRO_URL"),
+        "api_token": env("RAPIDSMS_TEST_RAPIDPRO_TOKEN"),
+        "rate_limit": "100000/h",
+        "coalesce_window": float(env("RAPIDSMS_TEST_COALESCE_WINDOW", "1")),
+        "max_retries": 0,
+    }
 DATABASES["default"]["CONN_MAX_AGE"] = 60  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 

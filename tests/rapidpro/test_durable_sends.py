@@ -181,3 +181,57 @@ def test_a_bad_token_fails_for_good(durable, sandbox) -> None:
     rows = outgoing()
     assert {(t.status, t.attempts) for t in rows} == {(Status.FAILED, 1)}
     assert "API token" in rows[0].last_error and "wrong-token-value" not in rows[0].last_error
+
+
+@pytest.fixture
+def queued_tasks(settings: Any, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Record the send tasks the router hands to the broker instead of sending them."""
+    import rapidsms.router.db.router as router_module
+
+    tasks: list[dict[str, Any]] = []
+    monkeypatch.setattr(router_module, "publish", lambda name, args, **options: tasks.append(
+        {"args": args, **options}))
+    return tasks
+
+
+def test_one_text_sent_in_a_loop_is_coalesced_into_one_broadcast(
+    durable, sandbox, queued_tasks, settings
+) -> None:
+    """The 2.x habit: send() once per person. The window lets them go as one request."""
+    backend = durable(coalesce_window=2.0)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    before = timezone.now()
+    for connection in lookup_connections("rapidpro", urns(30)):
+        send("Clinic closed today", [connection])
+    send("Another text", lookup_connections("rapidpro", urns(1, start=99)))
+    assert len(queued_tasks) == 31 and sandbox.count() == 0
+    assert all(task["eta"] >= before + timedelta(seconds=2) for task in queued_tasks)
+    router = backend.router
+    for task in queued_tasks:  # the workers run the tasks when they are due
+        router.send_stored(*task["args"], **task.get("kwargs", {}))
+    assert sandbox.count("POST", "broadcasts") == 2
+    assert sorted(len(r.body["urns"]) for r in sandbox.requests) == [1, 30]
+    assert statuses() == Counter({Status.SENT: 31})
+    assert Counter(sandbox.received_urns()) == Counter(urns(30) + urns(1, start=99))
+    # Each message's recipient is followed under its own message for delivery reports.
+    followed = dict(OutboxEntry.objects.values_list("identity", "message_id"))
+    assert followed == {t.identity: str(t.message_id) for t in outgoing()}
+
+
+def test_coalesced_messages_that_fail_for_now_are_retried_once_each(
+    durable, sandbox, queued_tasks, settings
+) -> None:
+    backend = durable(coalesce_window=1.0, max_retries=0)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    for connection in lookup_connections("rapidpro", urns(5)):
+        send("Clinic closed today", [connection])
+    sandbox.fail_next(503, method="POST", endpoint="broadcasts")
+    first = queued_tasks.pop(0)
+    backend.router.send_stored(*first["args"], **first.get("kwargs", {}))
+    assert sandbox.count("POST", "broadcasts") == 1
+    assert {(t.status, t.attempts) for t in outgoing()} == {(Status.RETRY, 1)}
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    run_due_retries()
+    assert statuses() == Counter({Status.SENT: 5})
+    assert sandbox.count("POST", "broadcasts", status=201) == 1
+    assert Counter(sandbox.received_urns()) == Counter(urns(5))

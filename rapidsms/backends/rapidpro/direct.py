@@ -20,9 +20,11 @@ no answer after sending (timeout)          refused and never sent again (RapidPr
                                            it); the status poller looks for it
 =========================================  ===========================================
 
-What stays RapidPro's own is small: recipients of one send go together as
-broadcasts of up to ``batch_size`` URNs, a reply to a known contact goes as
-a message, and every request spends the budget all processes share
+What stays RapidPro's own is small: recipients go together as broadcasts of
+up to ``batch_size`` URNs (the router lets a send wait ``coalesce_window``
+seconds and hands every due message with the same text to one
+``send_many()``), a reply to a known contact goes as a message, and every
+request spends the budget all processes share
 (:mod:`rapidsms.backends.rapidpro.throttle`). What RapidPro took is written
 to the outbox table as ``accepted`` (or ``unknown``) only so that the status
 poller follows its delivery; nothing waits there to be sent.
@@ -57,6 +59,9 @@ logger = logging.getLogger("rapidsms.backends.rapidpro")
 
 NO_ANSWER = "no answer, so RapidPro may have it; not sent again"
 
+#: One recipient of one message: ``(message id, recipient)``.
+Target = tuple[str, Recipient]
+
 
 class _Stopped(Exception):
     """A request failed for every recipient in it: ``refusal`` is their result."""
@@ -69,8 +74,9 @@ class _Stopped(Exception):
 
 
 class DirectSender:
-    """Make one ``send()``'s requests now and report each recipient's result.
+    """Make one call's requests now and report each recipient's result.
 
+    A call sends one text for one message or several (``send_many()``).
     One sender per call (it keeps the call's results): a backend serves
     many worker threads at once.
     """
@@ -78,42 +84,53 @@ class DirectSender:
     def __init__(self, backend: RapidProBackend) -> None:
         self.backend = backend
         self.name = backend.name
-        self.results: Results = {}
+        #: ``{message id: {identity: result}}``
+        self.results: dict[str, Results] = {}
         #: outbox rows for the status poller, written when the call ends
         self.followed: list[OutboxEntry] = []
         #: set when RapidPro cannot take requests now: the rest is not tried
         self.stop: Refused | None = None
 
-    def send(self, id_: str, text: str, recipients: list[Recipient]) -> Results:
-        """Send ``text`` to ``recipients``; return ``{identity: result}``."""
-        broadcast = [r for r in recipients if not r.contact_uuid]
-        for recipient in recipients:
-            if recipient.contact_uuid and not self._to_contact(id_, text, recipient):
-                broadcast.append(Recipient(recipient.identity, recipient.urn))
+    def send(self, text: str, messages: list[tuple[str, list[Recipient]]]) -> dict[str, Results]:
+        """Send ``text`` to each message's recipients; return ``{message id: results}``."""
+        broadcast: list[Target] = []
+        for id_, recipients in messages:
+            self.results.setdefault(id_, {})
+            for recipient in recipients:
+                if not recipient.contact_uuid:
+                    broadcast.append((id_, recipient))
+                elif not self._to_contact(id_, text, recipient):
+                    broadcast.append((id_, Recipient(recipient.identity, recipient.urn)))
         while broadcast:
             chunk, broadcast = self._chunk(broadcast)
-            self._broadcast(id_, text, chunk)
+            self._broadcast(text, chunk)
         if self.followed:
             OutboxEntry.objects.bulk_create(self.followed, ignore_conflicts=True)
         return self.results
 
-    def _chunk(self, recipients: list[Recipient]) -> tuple[list[Recipient], list[Recipient]]:
+    def _chunk(self, targets: list[Target]) -> tuple[list[Target], list[Target]]:
         """Split off the next broadcast: up to ``batch_size`` recipients, each URN once."""
-        chunk: list[Recipient] = []
-        later: list[Recipient] = []
+        chunk: list[Target] = []
+        later: list[Target] = []
         urns: set[str] = set()
-        for recipient in recipients:
-            if len(chunk) < self.backend.batch_size and recipient.urn not in urns:
-                chunk.append(recipient)
-                urns.add(recipient.urn)
+        for target in targets:
+            urn = target[1].urn
+            if len(chunk) < self.backend.batch_size and urn not in urns:
+                chunk.append(target)
+                urns.add(urn)
             else:
-                later.append(recipient)  # a second identity for a URN goes in a later one
+                later.append(target)  # a second recipient with a URN goes in a later one
         return chunk, later
+
+    def _set(self, targets: list[Target], result: Refused | Accepted) -> None:
+        for id_, recipient in targets:
+            self.results[id_][recipient.identity] = result
 
     def _to_contact(self, id_: str, text: str, recipient: Recipient) -> bool:
         """Send a reply to a known contact; return False when its URN must get a broadcast."""
+        target = [(id_, recipient)]
         if self.stop is not None:
-            self.results[recipient.identity] = self.stop
+            self._set(target, self.stop)
             return True
         try:
             message = self._request(
@@ -125,45 +142,42 @@ class DirectSender:
                 logger.info("%s: RapidPro no longer has contact %s; %s gets a broadcast.",
                             self.name, recipient.contact_uuid, recipient.urn)
                 return False
-            self._stopped([recipient], stopped, id_, text, OutboxEntry.MESSAGE)
+            self._stopped(target, stopped, text, OutboxEntry.MESSAGE)
             return True
         key = str(getattr(message, "key", "") or "")
-        self.results[recipient.identity] = Accepted(key or None)
-        self._follow([recipient], id_, text, OutboxEntry.MESSAGE, OutboxEntry.ACCEPTED,
+        self._set(target, Accepted(key or None))
+        self._follow(target, text, OutboxEntry.MESSAGE, OutboxEntry.ACCEPTED,
                      message_key=key, raw_status=str(getattr(message, "status", ""))[:32])
         return True
 
-    def _broadcast(self, id_: str, text: str, chunk: list[Recipient]) -> None:
+    def _broadcast(self, text: str, chunk: list[Target]) -> None:
         """Send one broadcast; a 400 naming some URNs refuses those and sends the rest again."""
         for _ in range(2):
             if self.stop is not None:
-                for recipient in chunk:
-                    self.results[recipient.identity] = self.stop
+                self._set(chunk, self.stop)
                 return
             try:
-                urns = [r.urn for r in chunk]
+                urns = [recipient.urn for _, recipient in chunk]
                 broadcast = self._request(self.backend.client.create_broadcast, text, urns=urns)
             except _Stopped as stopped:
                 bad = refused_urns(stopped.errors, urns)
                 if not bad or len(bad) == len(chunk):
-                    self._stopped(chunk, stopped, id_, text, OutboxEntry.BROADCAST)
+                    self._stopped(chunk, stopped, text, OutboxEntry.BROADCAST)
                     return
-                for recipient in chunk:
-                    if recipient.urn in bad:
-                        self.results[recipient.identity] = Refused(
-                            self.backend.redact(f"RapidPro refused {recipient.urn}: "
-                                                f"{bad[recipient.urn]}"))
-                chunk = [r for r in chunk if r.urn not in bad]
+                for target in chunk:
+                    urn = target[1].urn
+                    if urn in bad:
+                        self._set([target], Refused(
+                            self.backend.redact(f"RapidPro refused {urn}: {bad[urn]}")))
+                chunk = [target for target in chunk if target[1].urn not in bad]
                 continue
-            for recipient in chunk:
-                self.results[recipient.identity] = Accepted()
+            self._set(chunk, Accepted())
             key = str(getattr(broadcast, "key", "") or "")
-            self._follow(chunk, id_, text, OutboxEntry.BROADCAST, OutboxEntry.ACCEPTED,
+            self._follow(chunk, text, OutboxEntry.BROADCAST, OutboxEntry.ACCEPTED,
                          broadcast_key=key, raw_status=str(getattr(broadcast, "status", ""))[:32])
             return
-        self._stopped(chunk, _Stopped(Refused("RapidPro refused the broadcast twice")), id_,
-                      text, OutboxEntry.BROADCAST)
-
+        self._stopped(chunk, _Stopped(Refused("RapidPro refused the broadcast twice")), text,
+                      OutboxEntry.BROADCAST)
     def _request(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Make one request within the budget; turn each failure into its result."""
         client = self.backend.client
@@ -192,19 +206,17 @@ class DirectSender:
         except RapidProError as exc:  # 403 (token), 404, ...: trying again cannot help
             raise _Stopped(Refused(redact(str(exc)))) from None
 
-    def _stopped(self, recipients: list[Recipient], stopped: _Stopped, id_: str, text: str,
-                 route: str) -> None:
-        """Give ``recipients`` the failed request's result; later ones wait when it may pass."""
-        for recipient in recipients:
-            self.results[recipient.identity] = stopped.refusal
+    def _stopped(self, targets: list[Target], stopped: _Stopped, text: str, route: str) -> None:
+        """Give ``targets`` the failed request's result; later ones wait when it may pass."""
+        self._set(targets, stopped.refusal)
         if stopped.unknown:
-            self._follow(recipients, id_, text, route, OutboxEntry.UNKNOWN, error=NO_ANSWER)
+            self._follow(targets, text, route, OutboxEntry.UNKNOWN, error=NO_ANSWER)
         elif stopped.refusal.retryable:
             # RapidPro cannot take requests now: the rest of this send is not tried either.
             self.stop = stopped.refusal
 
-    def _follow(self, recipients: list[Recipient], id_: str, text: str, route: str,
-                status: str, **fields: Any) -> None:
+    def _follow(self, targets: list[Target], text: str, route: str, status: str,
+                **fields: Any) -> None:
         """Have the status poller follow these recipients (an outbox row each)."""
         now = timezone.now()
         digest = text_key(text)
@@ -213,5 +225,5 @@ class DirectSender:
                         text=text, text_key=digest, route=route, contact_uuid=r.contact_uuid,
                         status=status, created_at=now, due_at=now, sent_at=now, attempts=1,
                         **fields)
-            for r in recipients
+            for id_, r in targets
         ]

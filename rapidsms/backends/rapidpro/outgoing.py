@@ -294,10 +294,10 @@ class RapidProBackend(HttpBackendBase):
         from rapidsms.backends.rapidpro.models import OutboxEntry
 
         context = dict(context or {})
+        if getattr(self.router, "retries_sends", False):
+            return self._send_direct(text, [(str(id_), list(identities), context)])[str(id_)]
         reply = bool(context.get("in_response_to"))
         recipients, invalid = self._recipients(list(identities), reply)
-        if getattr(self.router, "retries_sends", False):
-            return self._send_direct(str(id_), text, identities, recipients, invalid)
         entries = self.outbox.add(str(id_), text, recipients, reply) if recipients else []
         reread = self.outbox.send_now(entries, max_wait=self.rate_limit_wait) if entries else False
         if reread:
@@ -310,19 +310,37 @@ class RapidProBackend(HttpBackendBase):
         self._raise_failures(id_, invalid, entries, results)
         return results
 
-    def _send_direct(self, id_: str, text: str, identities: list[str],
-                     recipients: list[Recipient], invalid: dict[str, str]) -> Results:
-        """Send now and report per recipient; the router stores, queues and retries.
+    def send_many(
+        self, text: str, messages: list[tuple[Any, list[str], dict[str, Any]]]
+    ) -> dict[Any, Any]:
+        """Send ``text`` for several messages, their recipients together in broadcasts.
 
-        See :mod:`rapidsms.backends.rapidpro.direct`.
+        Called by the durable router for due messages with the same text
+        (after ``coalesce_window``); see :mod:`~rapidsms.backends.rapidpro.direct`.
+        Under another router each message goes through :meth:`send`.
         """
+        if not getattr(self.router, "retries_sends", False):
+            return super().send_many(text, messages)
+        by_id = self._send_direct(text, [(str(id_), list(identities), dict(context or {}))
+                                         for id_, identities, context in messages])
+        return {id_: by_id[str(id_)] for id_, _, _ in messages}
+
+    def _send_direct(
+        self, text: str, messages: list[tuple[str, list[str], dict[str, Any]]]
+    ) -> dict[str, Results]:
+        """Send now and report per message and recipient; the router stores and retries."""
         from rapidsms.backends.rapidpro.direct import DirectSender
 
-        results: Results = {identity: Accepted() for identity in identities}
-        results.update({identity: Refused(self.redact(reason))
-                        for identity, reason in invalid.items()})
-        if recipients:
-            results.update(DirectSender(self).send(id_, text, recipients))
+        results: dict[str, Results] = {}
+        wanted: list[tuple[str, list[Recipient]]] = []
+        for id_, identities, context in messages:
+            recipients, invalid = self._recipients(identities, bool(context.get("in_response_to")))
+            results[id_] = {identity: Accepted() for identity in identities}
+            results[id_].update({identity: Refused(self.redact(reason))
+                                 for identity, reason in invalid.items()})
+            wanted.append((id_, recipients))
+        for id_, sent in DirectSender(self).send(text, wanted).items():
+            results[id_].update(sent)
         return results
 
     def wake_flusher(self) -> None:

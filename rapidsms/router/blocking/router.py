@@ -414,6 +414,22 @@ class BlockingRouter:
             )
         try:
             returned = backend.send(id_=id_, text=text, identities=identities, context=context)
+        except Exception as exc:
+            returned = exc
+        return self.read_send_outcome(backend, id_, identities, returned)
+
+    def read_send_outcome(
+        self, backend: BackendBase, id_: Any, identities: list[str], returned: Any
+    ) -> Results:
+        """Return the result of each identity from what a send returned or raised.
+
+        ``returned`` is what ``backend.send()`` returned, or the exception it
+        raised; see :meth:`send_to_backend`, which this completes.
+        """
+        backend_name = backend.name
+        try:
+            if isinstance(returned, BaseException):
+                raise returned
             results = read_results(returned, identities)
         except MessageSendingError as exc:
             if not exc.failed_identities:
@@ -425,7 +441,8 @@ class BlockingRouter:
             self._log_send_failure(exc, id_)
             raise
         except Exception as exc:
-            logger.exception("%s encountered an error while sending message %s.", backend_name, id_)
+            logger.error("%s encountered an error while sending message %s.", backend_name, id_,
+                         exc_info=exc)
             raise MessageSendingError(
                 f"{backend_name} encountered an error while sending: {exc}",
                 failed_identities=identities,

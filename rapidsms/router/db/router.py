@@ -7,7 +7,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.apps import apps as django_apps
@@ -374,6 +374,13 @@ class DatabaseRouter(BlockingRouter):
         ids = list(transmission_ids)
         what = f"message {message_id}" if message_id else f"{len(ids)} replies"
         description = f"sending {what} through {backend_name}"
+        window = self.coalesce_window(backend_name)
+        if eta is None and window > 0 and not self.is_eager(backend_name):
+            # Let other messages with the same text gather (see send_stored):
+            # every send made within one window's slot of the clock is due at
+            # the end of the next slot, so they go out together.
+            now = timezone.now().timestamp()
+            eta = datetime.fromtimestamp((now // window + 2) * window, UTC)
         if self.is_eager(backend_name):
             if eta is None:
                 after_commit(
@@ -431,11 +438,20 @@ class DatabaseRouter(BlockingRouter):
             limit, backend_name, message_id, ids, kind
         ):
             return
-        token, rows = store.claim(ids)
+        if self.coalesce_window(backend_name) > 0 and limit is None:
+            size = max(1, int(get_setting("DB_ROUTER_DEFAULT_BATCH_SIZE")))
+            token, rows = store.claim_with_same_text(ids, backend_name, size)
+        else:
+            token, rows = store.claim(ids)
         if not rows:
             return
         park = not self.is_eager(backend_name)
         groups = self._without_vetoed(backend_name, by_message(rows), token)
+        together = self._send_together(backend_name, groups)
+        if together:
+            self._record(self._record_together, backend_name, message_id, kind, groups,
+                         together, token, park)
+            groups = [group for group in groups if group[0].message.pk not in together]
         for index, group in enumerate(groups):
             message = group[0].message
             identities = [row.identity for row in group]
@@ -463,6 +479,78 @@ class DatabaseRouter(BlockingRouter):
                             if row.identity in by_identity}
                 self._record(store.record_sent, group, token, accepted)
                 announce(group)
+
+    def coalesce_window(self, backend_name: str) -> float:
+        """Return how long sends through ``backend_name`` wait for others of the same text."""
+        backend = self.backends.get(backend_name)
+        return float(getattr(backend, "coalesce_window", 0) or 0) if backend else 0.0
+
+    def _send_together(
+        self, backend_name: str, groups: list[list[Transmission]]
+    ) -> dict[int, Any]:
+        """Send the messages of a claim that share a text with one ``send_many()`` each.
+
+        Only for a backend with a ``coalesce_window``; return ``{message id:
+        what send() would have returned or raised}`` for the messages sent.
+        """
+        backend = self.backends.get(backend_name)
+        if backend is None or self.coalesce_window(backend_name) <= 0:
+            return {}
+        by_text: dict[str, list[list[Transmission]]] = {}
+        for group in groups:
+            by_text.setdefault(group[0].message.text, []).append(group)
+        outcomes: dict[int, Any] = {}
+        for text, same in by_text.items():
+            if len(same) < 2:
+                continue
+            messages = [(g[0].message.pk, [row.identity for row in g],
+                         g[0].message.backend_context) for g in same]
+            try:
+                outcomes.update(backend.send_many(text, messages))
+            except Exception as exc:
+                outcomes.update((pk, exc) for pk, _, _ in messages)
+        return outcomes
+
+    def _record_together(
+        self,
+        backend_name: str,
+        message_id: int | None,
+        kind: str,
+        groups: list[list[Transmission]],
+        outcomes: dict[int, Any],
+        token: Any,
+        park: bool,
+    ) -> None:
+        """Record the outcomes of the messages one ``send_many()`` sent, in one transaction.
+
+        Those that failed for now share one retry time and one task: they
+        would go in one request again. Until all is recorded no other worker
+        sees them, so none takes a few of them early at its own time.
+        """
+        backend = self.backends[backend_name]
+        sent = [group for group in groups if group[0].message.pk in outcomes]
+        retries: list[tuple[datetime, list[int]]] = []
+        with transaction.atomic():
+            for group in sent:
+                pk = group[0].message.pk
+                try:
+                    results = self.read_send_outcome(
+                        backend, pk, [row.identity for row in group], outcomes[pk])
+                except MessageSendingError as exc:
+                    retries += store.record_failure(group, token, exc, park)
+                else:
+                    by_identity = gateway_ids(results)
+                    store.record_sent(group, token, {row.pk: by_identity[row.identity]
+                                                     for row in group
+                                                     if row.identity in by_identity})
+            if retries:
+                store.align_retries(token)
+        for group in sent:
+            announce(group)
+        if retries:
+            first = min(retry_at for retry_at, _ in retries)
+            ids = [pk for _, retry_ids in retries for pk in retry_ids]
+            self.dispatch_send(backend_name, message_id, ids, kind, eta=first)
 
     def _without_vetoed(
         self, backend_name: str, groups: list[list[Transmission]], token: Any

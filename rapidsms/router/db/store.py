@@ -17,7 +17,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import InterfaceError, OperationalError, models, transaction
 from django.db import connections as databases
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models import Case, F, Min, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -258,6 +258,52 @@ def claim(transmission_ids: Sequence[int]) -> tuple[uuid.UUID, list[Transmission
         .order_by("pk")
     )
     return token, rows
+
+
+def claim_with_same_text(
+    transmission_ids: Sequence[int], backend_name: str, limit: int
+) -> tuple[uuid.UUID, list[Transmission]]:
+    """Claim like :func:`claim`, and with them other due transmissions of the same text.
+
+    For a backend that sends one text to many people in one request
+    (:attr:`~rapidsms.backends.base.BackendBase.coalesce_window`): up to
+    ``limit`` due transmissions through ``backend_name`` whose message has
+    the text of one of ``transmission_ids`` join the claim. One UPDATE
+    claims them all, so that workers running such tasks at the same instant
+    do not split them: one gets the lot, the others find nothing to do.
+    """
+    ids = list(transmission_ids)
+    texts = set(
+        Transmission.objects.filter(pk__in=ids).values_list("message__text", flat=True)
+    )
+    now = timezone.now()
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + timedelta(
+        seconds=CLOCK_TOLERANCE))
+    claimable = Transmission.objects.filter(direction=Direction.OUTGOING,
+                                            status__in=CLAIMABLE).filter(due)
+    wanted = claimable.filter(
+        Q(pk__in=ids) | Q(backend=backend_name, message__text__in=texts)
+    ).order_by("pk").values("pk")[: max(limit, len(ids))]
+    token = uuid.uuid4()
+    if not claimable.filter(pk__in=wanted).update(
+        status=Status.SENDING, claim_token=token, claimed_at=now, updated=now
+    ):
+        return token, []
+    rows = Transmission.objects.filter(claim_token=token, status=Status.SENDING)
+    return token, list(rows.select_related("message").order_by("pk"))
+
+
+def align_retries(token: uuid.UUID) -> None:
+    """Give the claim's transmissions that wait for a retry the earliest retry time of them.
+
+    After a failed send of messages sent together (one request): they would
+    go together again, so the first retry takes them all rather than each
+    going alone at its own jittered time.
+    """
+    waiting = Transmission.objects.filter(claim_token=token, status=Status.RETRY)
+    first = waiting.aggregate(first=Min("next_attempt_at"))["first"]
+    if first is not None:
+        waiting.update(next_attempt_at=first)
 
 
 def record_sent(
