@@ -25,10 +25,16 @@ from rapidsms.router.db import inbox, store, wakeup
 from rapidsms.router.db.announce import announce
 from rapidsms.router.db.conf import COUNTDOWN_LIMIT, RATE_MAX_SLEEP, celery_is_eager, get_setting
 from rapidsms.router.db.dispatch import after_commit, atomic_then_dispatch, celery_app, publish
+from rapidsms.router.db.grouping import (
+    ReplyBatch,
+    answered_identities,
+    by_message,
+    queued_by_backend,
+)
 from rapidsms.router.db.models import Transmission
 from rapidsms.router.db.queues import BULK, REPLY, broker_priority, incoming_queue, send_queue
 from rapidsms.router.db.ratelimit import RateLimit, rate_limit_for
-from rapidsms.router.db.status import Direction, Status
+from rapidsms.router.db.status import Status
 from rapidsms.signals import (
     incoming_batch_processed,
     incoming_processed,
@@ -650,66 +656,6 @@ class DatabaseRouter(BlockingRouter):
                 logger.warning("The database is unavailable; recording again in %ss.", delay)
                 time.sleep(delay)
         return None
-
-
-class ReplyBatch:
-    """The replies queued while a batch of incoming messages is routed, stored together."""
-
-    def __init__(self, stored: dict[int, list[Transmission]]) -> None:
-        self.message_ids = set(stored)
-        #: ``(reply, connection rows, backend context, unknown backends)``
-        self.replies: list[tuple[OutgoingMessage, Any, dict[str, Any], set[str]]] = []
-        #: ``{message id: (status, error)}`` of each routed message
-        self.outcomes: dict[int, tuple[str, str]] = {}
-
-    def answers(self, msg: OutgoingMessage) -> bool:
-        """Return True when ``msg`` replies to a message of this batch."""
-        original = msg.in_response_to
-        return original is not None and getattr(original, "id", None) in self.message_ids
-
-    def save(self, finished: set[int]) -> list[Transmission]:
-        """Store the replies to the ``finished`` messages; return their transmissions."""
-        items = [item for item in self.replies if item[0].in_response_to.id in finished]
-        if not items:
-            return []
-        rows, transmissions = store.save_outgoing_many(items, savepoint=False)
-        for (msg, *_), dbm in zip(items, rows, strict=True):
-            msg.id = dbm.pk
-            msg.database_message = dbm
-            announce([row for row in transmissions if row.message_id == dbm.pk], msg, fresh=True)
-        return transmissions
-
-
-def queued_by_backend(transmissions: Sequence[Transmission]) -> dict[str, list[int]]:
-    """Return the ids of the queued ``transmissions``, by backend name."""
-    groups: dict[str, list[int]] = {}
-    for transmission in transmissions:
-        if transmission.status == Status.QUEUED:
-            groups.setdefault(transmission.backend, []).append(transmission.pk)
-    return groups
-
-
-def by_message(rows: Sequence[Transmission]) -> list[list[Transmission]]:
-    """Split claimed rows into one list per message, in order."""
-    groups: dict[int, list[Transmission]] = {}
-    for row in rows:
-        groups.setdefault(row.message_id, []).append(row)
-    return list(groups.values())
-
-
-def answered_identities(
-    backend_name: str, groups: Sequence[Sequence[Transmission]]
-) -> dict[int, set[str]]:
-    """Return ``{incoming message id: identities}`` for the messages the groups reply to."""
-    answered_ids = {group[0].message.in_response_to_id for group in groups} - {None}
-    if not answered_ids:
-        return {}
-    found: dict[int, set[str]] = {}
-    for message_id, identity in Transmission.objects.filter(
-        message_id__in=answered_ids, direction=Direction.INCOMING, backend=backend_name
-    ).values_list("message_id", "identity"):
-        found.setdefault(message_id, set()).add(identity)
-    return found
 
 
 def store_router() -> DatabaseRouter:
