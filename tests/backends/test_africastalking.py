@@ -167,6 +167,12 @@ class TestAfricasTalkingContract(AfricasTalking, ContractSuite):
     def sent_text(self, request: RecordedRequest) -> str:
         return request.form["message"]
 
+    def refusing_answer(self, request: RecordedRequest, refused: str) -> Answer:
+        return at_answer(*(
+            recipient(number, 403, "None", "InvalidPhoneNumber") if number == refused
+            else recipient(number)
+            for number in request.form["to"].split(",")))
+
 
 class TestAfricasTalkingOutgoing(AfricasTalking, GatewaySuite):
     """What is peculiar to AT's API, against a stand-in for it on 127.0.0.1."""
