@@ -111,6 +111,10 @@ BACKENDS: dict[str, dict[str, Any]] = {
         "ENGINE": "rapidsms.backends.twilio.TwilioBackend", "account_sid": ACCOUNT_SID,
         "auth_token": AUTH_TOKEN, "from_number": "+15017122661", "api_url": NOWHERE,
     },
+    "fz-africastalking": {
+        "ENGINE": "rapidsms.backends.africastalking.AfricasTalkingBackend",
+        "username": "fuzz", "api_key": "fuzz-at-api-key-0123456789", "api_url": NOWHERE,
+    },
 }
 if RAPIDPRO_SKIP is None:
     BACKENDS["fz-rapidpro"] = {"ENGINE": "rapidsms.backends.rapidpro.RapidProBackend",
@@ -388,6 +392,30 @@ def rapidpro_message(draw: Any) -> Payload:
     return Payload(fields, Routed(f"tel:{number}", text, message_uuid), headers=headers)
 
 
+@st.composite
+def africastalking_message(draw: Any) -> Payload:
+    identity, external_id = draw(e164_numbers), draw(gateway_ids)
+    fields = {"from": identity, "to": "21525", "text": draw(storable_text),
+              "date": "2024-05-06 07:08:09", "id": external_id, "networkCode": "63902"}
+    if draw(st.booleans()):
+        fields["linkId"] = draw(gateway_ids)
+    return Payload(fields, Routed(identity, fields["text"], external_id))
+
+
+AT_REPORTS = {"Sent": "sent", "Submitted": "sent", "Buffered": "sent", "Success": "delivered",
+              "Rejected": "failed", "Failed": "failed"}
+
+
+@st.composite
+def africastalking_report(draw: Any) -> Payload:
+    word = draw(st.sampled_from(sorted(AT_REPORTS)))
+    fields = {"id": draw(gateway_ids), "status": word, "phoneNumber": draw(e164_numbers),
+              "networkCode": "63902", "retryCount": "0"}
+    if AT_REPORTS[word] == "failed":
+        fields["failureReason"] = draw(st.sampled_from(["UserInBlackList", "DeliveryFailure"]))
+    return Payload(fields, Reported(AT_REPORTS[word]))
+
+
 @dataclass(frozen=True)
 class Target:
     """One URL of one gateway: its methods, body formats and well-formed payloads.
@@ -449,6 +477,12 @@ TARGETS = [
     Target("fz-twilio", "status", ("GET", "POST"), ("form", "query"), twilio_report,
            {"MessageStatus": ["", "Delivered ", "x"], "ErrorCode": ["\x00"], "To": NUMBERS,
             "MessageSid": DIGIT_LIKE_IDS}, signs=True),
+    Target("fz-africastalking", "inbound", ("POST",), ("form",), africastalking_message,
+           {"from": NUMBERS, "text": ["", "\x00"], "id": DIGIT_LIKE_IDS,
+            "linkId": ["", "\x00", "l" * 5000]}),
+    Target("fz-africastalking", "status", ("POST",), ("form",), africastalking_report,
+           {"status": ["", "success", "Success ", "x"], "id": DIGIT_LIKE_IDS,
+            "phoneNumber": NUMBERS, "failureReason": ["\x00", "r" * 5000]}),
     Target("fz-rapidpro", "inbound", ("POST",), ("json",), rapidpro_message,
            {"urn": ["tel:", "whatsapp:\u00b2", {"scheme": 1, "path": "x"}, ["tel:+1"], "x:y",
                     "mailto:x", "twitter:@X", "tel:+1555\x00"],
