@@ -10,6 +10,7 @@ import copy
 from typing import Any
 
 from django.conf import settings as django_settings
+from django.core.signals import setting_changed
 
 DEFAULTS: dict[str, Any] = {
     "RAPIDSMS_ROUTER": "rapidsms.router.blocking.BlockingRouter",
@@ -28,9 +29,33 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def get_setting(name: str) -> Any:
-    """Return the project's value of setting ``name``, or our default."""
-    return getattr(django_settings, name, DEFAULTS.get(name))
+#: Names of settings the project leaves out, found so far. Asking Django for a
+#: missing setting raises and catches an AttributeError, which costs more than
+#: routing a message; the set is emptied whenever a setting changes (Django's
+#: ``setting_changed``, which ``override_settings`` and test fixtures send).
+_missing: set[str] = set()
+_UNSET = object()
+
+
+def get_setting(name: str, default: Any = _UNSET) -> Any:
+    """Return the project's value of setting ``name``, or ``default`` (else our default)."""
+    if default is _UNSET:
+        default = DEFAULTS.get(name)
+    if name in _missing:
+        return default
+    value = getattr(django_settings, name, _UNSET)
+    if value is _UNSET:
+        _missing.add(name)
+        return default
+    return value
+
+
+def forget_missing_settings(**kwargs: Any) -> None:
+    """Forget which settings were missing (connected to ``setting_changed``)."""
+    _missing.clear()
+
+
+setting_changed.connect(forget_missing_settings, dispatch_uid="rapidsms.conf.forget_missing")
 
 
 class SettingsWithDefaults:

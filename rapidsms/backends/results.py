@@ -74,6 +74,8 @@ class Deferred(Refused):
 
 
 Result = Accepted | Refused
+#: An :class:`Accepted` without a gateway id (results are immutable, so one serves all).
+ACCEPTED = Accepted()
 #: What :func:`read_results` returns: one result per identity, in the caller's order.
 Results = dict[str, Result]
 
@@ -87,7 +89,7 @@ def read_results(returned: Any, identities: Sequence[str]) -> Results:
     gateway id for all. An identity the mapping leaves out counts as
     accepted without an id. Anything else counts as all accepted.
     """
-    results: Results = {identity: Accepted() for identity in identities}
+    results: Results = dict.fromkeys(identities, ACCEPTED)
     if isinstance(returned, Mapping):
         for identity, value in returned.items():
             results[str(identity)] = _one_result(value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rapidsms.messages.base import MessageBase
+from rapidsms.messages.error import ErrorMessage
 
 
 class IncomingMessage(MessageBase):
@@ -37,7 +38,5 @@ class IncomingMessage(MessageBase):
 
     def error(self, text: str, **kwargs: Any) -> dict[str, Any]:
         """Queue an :class:`~rapidsms.messages.error.ErrorMessage` reply."""
-        from rapidsms.messages.error import ErrorMessage
-
         kwargs.setdefault("class_", ErrorMessage)
         return self.respond(text, **kwargs)

@@ -31,6 +31,10 @@ def get_router() -> Any:
     harness uses) is returned as it is.
     """
     global _cached_router, _cached_router_path
+    router = _cached_router
+    if router is not None:
+        # Forgotten by reset_router() whenever the setting changes.
+        return router
     setting = get_setting("RAPIDSMS_ROUTER")
     if not isinstance(setting, str):
         if isinstance(setting, type):
@@ -39,9 +43,6 @@ def get_router() -> Any:
                 "'rapidsms.router.blocking.BlockingRouter' or a router instance, not a class."
             )
         return setting
-    router = _cached_router
-    if router is not None and _cached_router_path == setting:
-        return router
     with _router_lock:
         if _cached_router is None or _cached_router_path != setting:
             try:

@@ -23,13 +23,16 @@ Example::
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.functional import Promise
+from django.utils.translation import trans_real
 
 if TYPE_CHECKING:
     from rapidsms.messages.outgoing import OutgoingMessage
@@ -63,8 +66,36 @@ def connection_language(connection: Connection | None) -> str:
     That is its contact's language when it has a contact with a supported
     language, otherwise ``settings.LANGUAGE_CODE``.
     """
-    contact = getattr(connection, "contact", None) if connection is not None else None
+    if connection is None or getattr(connection, "contact_id", 0) is None:
+        # No contact: most messages. Skips the related-object look-up.
+        return settings.LANGUAGE_CODE
+    contact = getattr(connection, "contact", None)
     return supported_language(getattr(contact, "language", "") if contact else "")
+
+
+class in_language:  # noqa: N801  (used like translation.override)
+    """Like ``translation.override(language)``, without switching when it is active already.
+
+    Apps write each reply in the sender's language, which for most senders
+    is the one already active; activating a language costs more than a
+    whole message's routing, so it is done only when it changes anything.
+    """
+
+    __slots__ = ("language", "previous")
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.previous: translation.override | None = None
+
+    def __enter__(self) -> None:
+        if active_language() != self.language:
+            self.previous = translation.override(self.language)
+            self.previous.__enter__()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self.previous is not None:
+            self.previous.__exit__(*exc_info)
+            self.previous = None
 
 
 def group_connections(connections: Any) -> Iterator[tuple[str, list[Connection]]]:
@@ -175,3 +206,70 @@ def _contact_languages(conns: list[Connection]) -> dict[Any, str]:
     if missing:
         languages.update(Contact.objects.filter(pk__in=missing).values_list("pk", "language"))
     return languages
+
+
+# Which language is active ------------------------------------------------------
+#
+# translation.get_language() costs several microseconds (Django keeps the
+# active language in an asgiref Local, and a thread where none was activated
+# raises and catches an exception to find that out): more than the rest of
+# routing a message. Django replaces the Local's storage object whenever the
+# thread's language changes, so the language found for one storage object
+# holds until the object changes; active_language() remembers it per thread.
+# A self-test checks that at first use and falls back to get_language()
+# when a Django or asgiref release works otherwise.
+
+_remembered = threading.local()
+_generation = 0  # bumped when a setting changes (LANGUAGE_CODE applies when none is active)
+_storage_is_replaced: bool | None = None
+
+
+def active_language() -> str:
+    """Return ``translation.get_language()``, remembered while the thread's language stays."""
+    global _storage_is_replaced
+    if _storage_is_replaced is None:
+        _storage_is_replaced = _check_storage_is_replaced()
+    if not _storage_is_replaced:
+        return translation.get_language()
+    storage = _language_storage()
+    if storage is None:
+        return settings.LANGUAGE_CODE  # none activated: Django uses LANGUAGE_CODE
+    known = getattr(_remembered, "entry", None)
+    if known is not None and known[0] is storage and known[2] == _generation:
+        return known[1]
+    language = translation.get_language()
+    _remembered.entry = (storage, language, _generation)
+    return language
+
+
+def _language_storage() -> Any:
+    return trans_real._active._data.get(None)
+
+
+def _check_storage_is_replaced() -> bool:
+    """Return True when activating and deactivating a language replaces the storage object."""
+    seen: list[bool] = []
+
+    def probe() -> None:
+        try:
+            before = _language_storage()
+            translation.activate(settings.LANGUAGE_CODE)
+            during = _language_storage()
+            translation.deactivate()
+            after = _language_storage()
+            seen.append(before is None and during is not None and after is not during)
+        except Exception:  # an asgiref without this storage: use get_language()
+            seen.append(False)
+
+    thread = threading.Thread(target=probe, name="rapidsms-language-probe")
+    thread.start()
+    thread.join()
+    return bool(seen and seen[0])
+
+
+def _forget_languages(**kwargs: Any) -> None:
+    global _generation
+    _generation += 1
+
+
+setting_changed.connect(_forget_languages, dispatch_uid="rapidsms.utils.translation.languages")

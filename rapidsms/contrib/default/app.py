@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
-from django.utils import translation
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from rapidsms.apps.base import AppBase
 from rapidsms.conf import get_setting
 from rapidsms.deprecation import deprecated_attributes
 from rapidsms.messages.incoming import IncomingMessage
-from rapidsms.utils.translation import connection_language, render_text
+from rapidsms.utils.translation import connection_language, in_language, render_text
 
 logger = logging.getLogger(__name__)
 
@@ -33,13 +34,34 @@ class DefaultApp(AppBase):
     """
 
     def default(self, msg: IncomingMessage) -> None:
-        response = getattr(settings, "DEFAULT_RESPONSE", DEFAULT_RESPONSE)
+        response = get_setting("DEFAULT_RESPONSE", DEFAULT_RESPONSE)
         if response is None:
             return
         connection = msg.connections[0] if msg.connections else None
-        with translation.override(connection_language(connection)):
-            text = format_response(response, get_setting("PROJECT_NAME"))
+        language = connection_language(connection)
+        project_name = get_setting("PROJECT_NAME")
+        key = (id(response), language, project_name)
+        cached = _rendered.get(key)
+        if cached is not None and cached[0] is response:
+            text = cached[1]
+        else:
+            with in_language(language):
+                text = format_response(response, project_name)
+            if isinstance(response, Promise):
+                # A lazy text renders the same in a language until a setting changes.
+                _rendered[key] = (response, text)
         msg.error(text)
+
+
+#: ``{(id(response), language, project name): (response, text)}``; emptied
+#: when a setting changes (the project's languages, say).
+_rendered: dict[tuple[int, str, object], tuple[object, str]] = {}
+
+
+@receiver(setting_changed, dispatch_uid="rapidsms.contrib.default.forget_rendered")
+def forget_rendered(**kwargs: object) -> None:
+    """Forget the rendered responses: a setting they depend on may have changed."""
+    _rendered.clear()
 
 
 def format_response(response: object, project_name: object) -> str:

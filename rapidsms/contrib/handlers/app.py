@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.utils import translation
 from django.utils.functional import Promise
 
 from rapidsms.apps.base import AppBase
 from rapidsms.contrib.handlers.utils import get_handlers
 from rapidsms.messages.incoming import IncomingMessage
-from rapidsms.utils.translation import connection_language
+from rapidsms.utils.translation import connection_language, in_language
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +43,7 @@ class App(AppBase):
             return None
         connection = msg.connections[0] if msg.connections else None
         queued = len(msg.responses)
-        with translation.override(connection_language(connection)):
+        with in_language(connection_language(connection)):
             try:
                 for handler in self.handlers:
                     if handler.dispatch(self.router, msg):

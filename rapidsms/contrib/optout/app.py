@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from rapidsms.apps.base import AppBase
@@ -14,7 +13,7 @@ from rapidsms.contrib.optout import keywords
 from rapidsms.contrib.optout.models import is_opted_out, opt_in, opt_out, opted_out_ids
 from rapidsms.messages.incoming import IncomingMessage
 from rapidsms.messages.outgoing import OutgoingMessage
-from rapidsms.utils.translation import connection_language, render_text
+from rapidsms.utils.translation import connection_language, in_language, render_text
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +97,7 @@ class OptOutApp(AppBase):
         text = getattr(settings, setting, default)
         if text is None:
             return
-        with translation.override(connection_language(msg.connections[0])):
+        with in_language(connection_language(msg.connections[0])):
             reply = render_text(text)  # type: ignore[arg-type]
         values = {
             "project_name": get_setting("PROJECT_NAME"),

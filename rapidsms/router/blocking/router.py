@@ -16,6 +16,7 @@ from django.utils.module_loading import import_string
 from rapidsms.apps.base import AppBase
 from rapidsms.backends.base import BackendBase
 from rapidsms.backends.results import (
+    ACCEPTED,
     Results,
     raise_refusals,
     read_results,
@@ -72,6 +73,8 @@ class BlockingRouter:
         self.unavailable_backends: dict[str, str] = {}
         self._phase_table: dict[str, list[AppBase]] = {}
         self._phase_table_key: tuple[AppBase, ...] | None = None
+        self._phase_calls: dict[str, list[tuple[AppBase, Any]]] = {}
+        self._phase_calls_key: tuple[AppBase, ...] | None = None
         app_names = kwargs.pop("apps", None)
         if app_names is None:
             app_names = [config.name for config in django_apps.get_app_configs()]
@@ -244,7 +247,7 @@ class BlockingRouter:
 
     def signal_processed(self, msg: IncomingMessage) -> None:
         """Send :data:`rapidsms.signals.incoming_processed` for ``msg``; log failing receivers."""
-        if not incoming_processed.has_listeners():
+        if not incoming_processed.receivers:  # cheaper than has_listeners(), same answer here
             return
         for receiver, result in incoming_processed.send_robust(
             sender=type(self), router=self, message=msg
@@ -255,13 +258,38 @@ class BlockingRouter:
                     receiver, msg.id, exc_info=result,
                 )
 
+    def phase_calls(self, phase: str) -> list[tuple[AppBase, Any]]:
+        """Return ``(app, bound method)`` for each app of :meth:`phase_apps`."""
+        return self._calls_table().get(phase, [])
+
+    def _calls_table(self) -> dict[str, list[tuple[AppBase, Any]]]:
+        """Return ``{phase: [(app, bound method), ...]}`` for the phases some app implements.
+
+        Built once for the current apps: routing a message then looks up
+        neither the apps of a phase nor their methods.
+        """
+        key = tuple(self.apps)
+        if self._phase_calls_key != key:
+            table = {}
+            for phase in (*self.incoming_phases, *self.outgoing_phases):
+                calls = [(app, getattr(app, phase)) for app in self.phase_apps(phase)]
+                if calls:
+                    table[phase] = calls
+            self._phase_calls, self._phase_calls_key = table, key
+        return self._phase_calls
+
     def process_incoming_phases(self, msg: IncomingMessage) -> bool:
         """Run the incoming phases over the apps; return ``False`` to send no replies."""
+        table = self._calls_table()
         for phase in self.incoming_phases:
-            if phase == "default" and msg.handled:
+            calls = table.get(phase)
+            if calls is None or (phase == "default" and msg.handled):
                 continue
-            for app in self.phase_apps(phase):
-                result = self._call_phase(app, phase, msg)
+            for app, method in calls:
+                try:
+                    result = method(msg)
+                except Exception as exc:
+                    result = self._phase_failed(app, phase, msg, exc)
                 if result is True:
                     if phase == "filter":
                         logger.info("Message %s was filtered by %s.", msg.id, app.name)
@@ -292,16 +320,20 @@ class BlockingRouter:
     def _call_phase(self, app: AppBase, phase: str, msg: Any) -> Any:
         try:
             return getattr(app, phase)(msg)
-        except Exception:
-            logger.exception(
-                "App %s raised an exception in the %s phase for message %s (%r); "
-                "the other apps still get the message.",
-                app.name,
-                phase,
-                msg.id,
-                msg.text[:40],
-            )
-            return None
+        except Exception as exc:
+            return self._phase_failed(app, phase, msg, exc)
+
+    def _phase_failed(self, app: AppBase, phase: str, msg: Any, exc: Exception) -> None:
+        """Log that ``app`` raised ``exc`` in ``phase``; the other apps still run."""
+        logger.error(
+            "App %s raised an exception in the %s phase for message %s (%r); "
+            "the other apps still get the message.",
+            app.name,
+            phase,
+            msg.id,
+            msg.text[:40],
+            exc_info=exc,
+        )
 
     # Outgoing -------------------------------------------------------------
 
@@ -322,8 +354,12 @@ class BlockingRouter:
 
     def process_outgoing_phases(self, msg: OutgoingMessage) -> bool:
         """Run ``outgoing`` over the apps in reverse order; ``False`` if one cancelled."""
-        for app in self.phase_apps("outgoing"):
-            if self._call_phase(app, "outgoing", msg) is False:
+        for app, method in self.phase_calls("outgoing"):
+            try:
+                result = method(msg)
+            except Exception as exc:
+                result = self._phase_failed(app, "outgoing", msg, exc)
+            if result is False:
                 logger.info("App %s cancelled outgoing message %s.", app.name, msg.id)
                 return False
         msg.processed = True
@@ -337,6 +373,10 @@ class BlockingRouter:
         """
         groups: dict[str, list[str]] = {}
         connections = msg.connections
+        if len(connections) == 1 and not isinstance(connections, QuerySet):
+            # A reply: one connection, nothing to merge.
+            (conn,) = connections
+            return {conn.backend.name: [conn.identity]}
         if isinstance(connections, QuerySet):
             pairs: Iterable = connections.values_list("backend__name", "identity")
         else:
@@ -426,6 +466,9 @@ class BlockingRouter:
         ``returned`` is what ``backend.send()`` returned, or the exception it
         raised; see :meth:`send_to_backend`, which this completes.
         """
+        if returned is None:
+            # What RapidSMS 2.x backends return: every identity got it, no ids.
+            return dict.fromkeys(identities, ACCEPTED)
         backend_name = backend.name
         try:
             if isinstance(returned, BaseException):

@@ -266,7 +266,7 @@ class DatabaseRouter(BlockingRouter):
     def route_stored(self, msg: IncomingMessage) -> tuple[str, str]:
         """Run the phases for ``msg`` and queue its replies; return its ``(status, error)``."""
         errors: list[str] = []
-        msg._store_errors = errors  # filled by _call_phase
+        msg._store_errors = errors  # filled by _phase_failed
         try:
             continue_sending = self.process_incoming_phases(msg)
         except Exception as exc:
@@ -277,22 +277,11 @@ class DatabaseRouter(BlockingRouter):
                 self.send_response(msg, response)
         return (Status.ERRORED if errors else Status.HANDLED), "; ".join(errors)
 
-    def _call_phase(self, app: AppBase, phase: str, msg: Any) -> Any:
-        try:
-            return getattr(app, phase)(msg)
-        except Exception as exc:
-            logger.exception(
-                "App %s raised an exception in the %s phase for message %s (%r); "
-                "the other apps still get the message.",
-                app.name,
-                phase,
-                msg.id,
-                msg.text[:40],
-            )
-            errors = getattr(msg, "_store_errors", None)
-            if errors is not None:
-                errors.append(f"{app.name} raised {exc!r} in {phase}")
-            return None
+    def _phase_failed(self, app: AppBase, phase: str, msg: Any, exc: Exception) -> None:
+        super()._phase_failed(app, phase, msg, exc)
+        errors = getattr(msg, "_store_errors", None)  # see route_stored
+        if errors is not None:
+            errors.append(f"{app.name} raised {exc!r} in {phase}")
 
     # Outgoing: intake ------------------------------------------------------
 

@@ -1,0 +1,89 @@
+"""The router's shortcuts give the answers of the slow paths they skip."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+from django.test import override_settings
+from django.utils import translation
+
+from rapidsms.conf import get_setting
+from rapidsms.messages.base import MessageBase
+from rapidsms.utils.translation import active_language, in_language
+
+
+def test_active_language_is_what_django_says_whatever_happened_before() -> None:
+    seen = []
+
+    def check() -> None:
+        seen.append(active_language() == translation.get_language())
+
+    def steps() -> None:
+        check()  # nothing activated in this thread
+        translation.activate("fr")
+        check()
+        with translation.override("es"):
+            check()
+        check()
+        translation.deactivate()
+        check()
+        with override_settings(LANGUAGE_CODE="pt"):
+            check()  # none active: LANGUAGE_CODE, which just changed
+        check()
+        translation.activate("sw")
+        check()
+        check()  # remembered, still right
+        translation.deactivate_all()
+        check()
+
+    thread = threading.Thread(target=steps)
+    thread.start()
+    thread.join()
+    assert seen and all(seen), seen
+
+
+def test_in_language_switches_only_when_needed_and_restores() -> None:
+    translation.activate("fr")
+    try:
+        with in_language("fr"):
+            assert translation.get_language() == "fr"
+        with in_language("es"):
+            assert translation.get_language() == "es"
+        assert translation.get_language() == "fr"
+    finally:
+        translation.deactivate()
+
+
+def test_a_missing_setting_appears_when_overridden_and_goes_again() -> None:
+    assert get_setting("RAPIDSMS_TEST_ONLY_SETTING", "default") == "default"
+    with override_settings(RAPIDSMS_TEST_ONLY_SETTING="set"):
+        assert get_setting("RAPIDSMS_TEST_ONLY_SETTING", "default") == "set"
+    assert get_setting("RAPIDSMS_TEST_ONLY_SETTING", "default") == "default"
+
+
+def test_message_ids_are_version_4_uuids_in_hex() -> None:
+    ids = {MessageBase.generate_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    for value in ids:
+        parsed = uuid.UUID(value)
+        assert parsed.hex == value and parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
+
+
+@pytest.mark.django_db
+def test_the_default_reply_follows_a_change_of_language_code() -> None:
+    from rapidsms.contrib.default.app import DefaultApp
+    from rapidsms.messages.incoming import IncomingMessage
+    from rapidsms.models import Backend, Connection
+
+    connection = Connection(backend=Backend(name="b"), identity="+15550001")
+    app = DefaultApp(router=None)
+    texts = []
+    for code in ("en", "fr", "en"):
+        with override_settings(LANGUAGE_CODE=code):
+            msg = IncomingMessage(connections=[connection], text="?")
+            app.default(msg)
+            texts.append(msg.responses[0]["text"])
+    assert texts[0] == texts[2] != texts[1]
