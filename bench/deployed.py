@@ -467,18 +467,19 @@ class Phase:
     name: str
     count: int
     rate: float | None
+    threads: int
     posts: dict[str, Any] = field(default_factory=dict)
     cpu: dict[str, float] = field(default_factory=dict)
     load: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
 
 def run_phase(phase: Phase, request: Any, gateway: Gateway, sampler: CpuSampler,
-              threads: int, work: Path, stall: float) -> None:
+              work: Path, stall: float) -> None:
     """Post the phase's messages from a generator process; wait for their replies."""
     baseline = gateway.count()
     out = work / f"posts-{phase.name}.json"
     spec = {"url": request.url, "headers": request.headers, "phase": phase.name,
-            "count": phase.count, "rate": phase.rate, "threads": threads, "out": str(out)}
+            "count": phase.count, "rate": phase.rate, "threads": phase.threads, "out": str(out)}
     mark = sampler.mark()
     generator = subprocess.Popen(role_command("_generate", json.dumps(spec)), cwd=ROOT)
     sampler.register(generator.pid, "load generator")
@@ -552,25 +553,49 @@ def summarize(phase: Phase, records: Iterable[tuple[float, str, str]]) -> dict[s
         "load_average_after": phase.load,
     }
     if phase.rate:
-        lag = [sent[i] - (posts["start"] + i / phase.rate) for i in range(phase.count)]
-        fifth = max(1, phase.count // 5)
-        order = sorted(range(phase.count), key=lambda i: sent[i])
-        by_index = {message(phase.name, i)[0]: i for i in range(phase.count)}
-        latency_of = {by_index[who]: min(got)[0] - sent[by_index[who]]
-                      for who, got in replies.items()}
-        early = [latency_of[i] for i in order[:fifth] if i in latency_of]
-        late = [latency_of[i] for i in order[-fifth:] if i in latency_of]
-        achieved = phase.count / (max(sent) - first_post) if phase.count > 1 else phase.rate
-        kept_up = (not missing and percentile(lag, 0.99) < 1.0
-                   and percentile(late, 0.5) <= 2 * percentile(early, 0.5) + 0.25)
-        figures["steady"] = {
-            "offered_per_s": phase.rate, "posted_per_s": achieved,
-            "generator_lag_s": {"p99": percentile(lag, 0.99), "max": max(lag)},
-            "latency_first_fifth_p50_s": percentile(early, 0.5),
-            "latency_last_fifth_p50_s": percentile(late, 0.5),
-            "kept_up": kept_up,
-        }
+        figures["steady"] = steady_figures(phase, replies, figures["post_s"]["p50"])
     return figures
+
+
+def steady_figures(phase: Phase, replies: dict[str, list[tuple[float, str]]],
+                   post_p50: float) -> dict[str, Any]:
+    """Return whether the deployment kept up with the offered rate, and the latencies from
+    each message's scheduled time (what a gateway that queues what it cannot post sees)."""
+    assert phase.rate
+    posts = phase.posts
+    sent = posts["sent"]
+    scheduled = [posts["start"] + i / phase.rate for i in range(phase.count)]
+    lag = [sent[i] - scheduled[i] for i in range(phase.count)]
+    arrival = {}
+    for index in range(phase.count):
+        if got := replies.get(message(phase.name, index)[0]):
+            arrival[index] = min(got)[0]
+    fifth = max(1, phase.count // 5)
+    early = [arrival[i] - sent[i] for i in range(fifth) if i in arrival]
+    late = [arrival[i] - sent[i] for i in range(phase.count - fifth, phase.count) if i in arrival]
+    from_schedule = [arrival[i] - scheduled[i] for i in arrival]
+    behind = percentile(lag, 0.99) >= 1.0
+    growing = percentile(late, 0.5) > 2 * percentile(early, 0.5) + 0.25
+    reasons = []
+    if len(arrival) < phase.count:
+        reasons.append(f"{phase.count - len(arrival)} replies missing")
+    if behind:
+        most = phase.threads / post_p50 if post_p50 else float("inf")
+        reasons.append(f"posts fell behind the schedule (answered in {post_p50 * 1000:.0f} ms "
+                       f"at the median, {phase.threads} threads post at most {most:.0f}/s)")
+    if growing:
+        reasons.append("replies fell further behind as the phase went on")
+    return {
+        "offered_per_s": phase.rate,
+        "posted_per_s": phase.count / (max(sent) - min(sent)) if phase.count > 1 else phase.rate,
+        "generator_lag_s": {"p99": percentile(lag, 0.99), "max": max(lag)},
+        "latency_first_fifth_p50_s": percentile(early, 0.5),
+        "latency_last_fifth_p50_s": percentile(late, 0.5),
+        "scheduled_to_reply_s": {"p50": percentile(from_schedule, 0.5),
+                                 "p99": percentile(from_schedule, 0.99)},
+        "kept_up": not reasons,
+        "why_not": "; ".join(reasons),
+    }
 
 
 # The report.
@@ -610,8 +635,13 @@ def print_phase(name: str, figures: dict[str, Any]) -> None:
                  ["post to reply p50, first / last fifth",
                   f"{ms(steady['latency_first_fifth_p50_s'])} / "
                   f"{ms(steady['latency_last_fifth_p50_s'])}"],
+                 ["scheduled time to reply, p50 / p99",
+                  f"{ms(steady['scheduled_to_reply_s']['p50'])} / "
+                  f"{ms(steady['scheduled_to_reply_s']['p99'])}"],
                  ["kept up", "yes" if steady["kept_up"] else "NO"]]
     print(table(["figure", "value"], rows))
+    if steady and not steady["kept_up"]:
+        print(f"It did not keep up: {steady['why_not']}.")
     problems = {key: value for key, value in replies.items()
                 if key not in ("received", "examples") and value}
     if not problems:
@@ -777,15 +807,16 @@ def main() -> None:
         for name, command in config["commands"].items():
             print(f"  {name}: {command}")
 
-        phases = [Phase("warm-up", args.warm_up, None), Phase("flood", args.messages, None)]
+        phases = [Phase("warm-up", args.warm_up, None, args.threads),
+                  Phase("flood", args.messages, None, args.threads)]
         if args.rate:
             phases.append(Phase("steady", max(1, round(args.rate * args.rate_seconds)),
-                                args.rate))
+                                args.rate, args.threads))
         for phase in phases:
             what = f"at {phase.rate:g}/s" if phase.rate else "as fast as possible"
             print(f"{phase.name}: posting {phase.count} messages {what}...", flush=True)
             start = time.monotonic()
-            run_phase(phase, request, gateway, sampler, args.threads, work, args.stall)
+            run_phase(phase, request, gateway, sampler, work, args.stall)
             print(f"  done in {time.monotonic() - start:.1f} s; load average "
                   + " ".join(f"{load:.2f}" for load in phase.load), flush=True)
             if phase.name == "warm-up":
