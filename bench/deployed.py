@@ -64,7 +64,7 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/rapidsms_bench_deploy
 #: Each phase's digit in its senders' numbers, so that a reply tells its phase.
 PHASES = {"warm-up": 1, "flood": 2, "steady": 3}
 #: The kinds of message: the text of message ``i``, and what its one reply contains.
-KINDS: list[tuple[Callable[[int], str], str]] = [
+MESSAGE_KINDS: list[tuple[Callable[[int], str], str]] = [
     (lambda i: f"hello {i}", "could not understand"),       # nothing knows it: the default app
     (lambda i: f"STOCK ORS {i % 1000 + 1}", "Thank you."),  # the stock handler stores a report
     (lambda i: f"STOCK VITA {i % 100}", "is not an item"),  # the stock handler refuses it
@@ -77,7 +77,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 def message(phase: str, index: int) -> tuple[str, str, str]:
     """Return the sender, the text and the expected reply's phrase of a phase's message."""
-    text, expected = KINDS[index % len(KINDS)]
+    text, expected = MESSAGE_KINDS[index % len(MESSAGE_KINDS)]
     return f"+1{PHASES[phase]}{index:09d}", text(index), expected
 
 
@@ -656,15 +656,18 @@ def print_cpu(phases: dict[str, dict[str, Any]], whole: dict[str, float]) -> Non
     columns = {name: figures["cpu_s"] for name, figures in phases.items()}
     if len(columns) > 1:
         columns["both"] = whole
-    print("\nCPU seconds used, by kind of process (% of one CPU over the phase's wall time):")
+    messages = sum(figures["messages"] for figures in phases.values())
+    print("\nCPU seconds used, by kind of process (% of one CPU over the phase's wall time), "
+          "and per message:")
     rows = []
     for kind in [*CPU_KINDS, "_machine"]:
         row = ["machine, all CPUs" if kind == "_machine" else kind]
         for cpu in columns.values():
             row.append(f"{cpu[kind]:.1f} s ({cpu[kind] / cpu['_wall'] * 100:.0f}%)")
+        row.append(f"{whole[kind] / messages * 1000:.2f} ms")
         rows.append(row)
-    rows.append(["wall time", *(f"{cpu['_wall']:.1f} s" for cpu in columns.values())])
-    print(table(["process", *columns], rows))
+    rows.append(["wall time", *(f"{cpu['_wall']:.1f} s" for cpu in columns.values()), ""])
+    print(table(["process", *columns, "per message"], rows))
     for name, figures in phases.items():
         busiest = ", ".join(f"{comm} {spent:.1f} s" for comm, spent in
                             figures["cpu_s"]["_others"].items())
@@ -829,6 +832,10 @@ def main() -> None:
         results["cpu_s_whole_run"] = {
             kind: round(sum(phase.cpu[kind] for phase in phases[1:]), 2)
             for kind in [*CPU_KINDS, "_wall", "_machine"]}
+        measured = sum(phase.count for phase in phases[1:])
+        results["cpu_ms_per_message"] = {
+            kind: round(seconds / measured * 1000, 3)
+            for kind, seconds in results["cpu_s_whole_run"].items() if kind != "_wall"}
         results["machine"]["load_average_at_end"] = os.getloadavg()
 
         for name, figures in results["phases"].items():
