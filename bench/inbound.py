@@ -1,21 +1,37 @@
-"""Benchmark: messages per second the generic HTTP inbound view accepts and routes.
+"""Benchmark: requests per second the generic HTTP inbound view takes, against a bare view.
 
-Run with ``python bench/inbound.py [--requests N] [--concurrency C] [--db sqlite|postgres|both]``.
+Run with ``python bench/inbound.py [--requests N] [--concurrency C] [--db postgres|sqlite|both]
+[--views baseline,durable,blocking] [--web-workers W]``.
 
 For each database it builds a throw-away project (settings, a fresh
-database, migrations), starts ``gunicorn`` with 2 sync workers on
-127.0.0.1, and drives it from a separate load-generator process of
-threads, each posting ``echo <n>`` with a token and a unique gateway id.
-Every accepted request goes the whole way: token check, de-duplication
-claim, connection lookup, the echo/handlers/default apps, and the reply
-written by the database backend. The figures printed are requests per
-second, p50/p99 latency, and a check that every accepted message got
-exactly one reply. A second phase posts every gateway id twice at once
-(both workers race for it) and checks each was routed once.
+database, migrations) and, for each view, starts ``gunicorn`` with ``W``
+sync workers (default 2) on 127.0.0.1 and drives it from a separate
+load-generator process of ``C`` threads (default 8), each request with a
+sender, a text and a gateway id of its own:
+
+``baseline``
+    A bare Django view that does one INSERT (autocommit: one commit) and
+    answers 200: the floor of any view that stores what it is given.
+``durable``
+    The generic HTTP inbound view with the durable router
+    (``rapidsms.router.db.DatabaseRouter``), as deployed: token check,
+    de-duplication claim, connection look-up, the message stored, and a
+    wake-up for the workers published to Redis (``--broker``) once it is
+    committed. No worker runs: this is intake alone.
+``blocking``
+    The same view with the blocking router: the echo, handlers and default
+    apps run in the request and the reply is written by the database
+    backend. A second phase posts every gateway id twice at once (both
+    workers race for it) and checks each was routed once.
+
+It prints requests per second, p50/p99 latency and, for the durable view,
+its rate as a share of the baseline's (the target is at least half), and
+checks that every accepted message was stored (or answered) exactly once.
 
 PostgreSQL is read from ``BENCH_DATABASE_URL`` (default
 ``postgres://postgres@127.0.0.1:5432/rapidsms_bench``; the database is
-dropped and created). Needs the ``test`` extra (gunicorn).
+dropped and created for each view). Needs the ``test`` and ``celery``
+extras (gunicorn, psycopg, Celery with Redis).
 """
 
 from __future__ import annotations
@@ -50,9 +66,10 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes", "django.contrib.auth", "rapidsms",
     "rapidsms.backends.database", "rapidsms.backends.inbound",
     "rapidsms.contrib.handlers", "rapidsms.contrib.echo", "rapidsms.contrib.default",
-]
+] + {extra_apps}
 MIDDLEWARE = []
 DATABASES = {{"default": {database}}}
+{router}
 INSTALLED_BACKENDS = {{
     "{backend}": {{"ENGINE": "bench_backend.DatabaseHttpBackend",
                   "inbound_secrets": ["{token}"], "inbound_params": {{"id_name": "id"}}}},
@@ -83,7 +100,61 @@ class DatabaseHttpBackend(DatabaseBackend, HttpBackendBase):
 URLS = '''
 from django.urls import include, path
 
-urlpatterns = [path("backends/", include("rapidsms.backends.urls"))]
+from bench_baseline import insert
+
+urlpatterns = [
+    path("backends/", include("rapidsms.backends.urls")),
+    path("baseline/", insert),
+]
+'''
+
+DURABLE = '''
+RAPIDSMS_ROUTER = "rapidsms.router.db.DatabaseRouter"
+RAPIDSMS_CELERY_APP = "bench_celery.app"
+CELERY_BROKER_URL = {broker!r}
+CELERY_TASK_ALWAYS_EAGER = False
+RAPIDSMS_INCOMING_QUEUE = "rapidsms.bench.incoming"
+'''
+
+CELERY_APP = '''
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench_settings")
+app = Celery("bench")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+'''
+
+# The floor: what any view that stores its request costs (one INSERT, autocommit).
+BASELINE = '''
+from django.db import connection
+from django.http import HttpResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+
+@csrf_exempt
+def insert(request):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO bench_baseline (identity, text, gateway_id, received) "
+            "VALUES (%s, %s, %s, %s)",
+            [request.POST.get("identity", ""), request.POST.get("text", ""),
+             request.POST.get("id", ""), timezone.now()],
+        )
+    return HttpResponse("OK")
+'''
+
+BASELINE_TABLE = '''
+import django
+django.setup()
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute(
+        "CREATE TABLE bench_baseline (id {serial} PRIMARY KEY, identity varchar(255), "
+        "text text, gateway_id varchar(255), received timestamp with time zone)"
+    )
 '''
 
 WSGI = '''
@@ -126,14 +197,19 @@ def recreate_postgres(db: dict) -> None:
         conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
 
 
-def write_project(kind: str) -> tuple[Path, dict]:
+def write_project(kind: str, view: str, broker: str) -> tuple[Path, dict]:
     project = Path(tempfile.mkdtemp(prefix=f"rapidsms-bench-{kind}-"))
     db = database_settings(kind, project)
-    (project / "bench_settings.py").write_text(
-        SETTINGS.format(database=repr(db), backend=BACKEND, token=TOKEN))
+    durable = view == "durable"
+    (project / "bench_settings.py").write_text(SETTINGS.format(
+        database=repr(db), backend=BACKEND, token=TOKEN,
+        extra_apps=repr(["rapidsms.router.db"] if durable else []),
+        router=DURABLE.format(broker=broker) if durable else ""))
     (project / "bench_backend.py").write_text(BACKEND_MODULE)
     (project / "bench_urls.py").write_text(URLS)
     (project / "bench_wsgi.py").write_text(WSGI)
+    (project / "bench_celery.py").write_text(CELERY_APP)
+    (project / "bench_baseline.py").write_text(BASELINE)
     return project, db
 
 
@@ -163,28 +239,38 @@ def wait_until_up(port: int, timeout: float = 30.0) -> None:
     raise RuntimeError("gunicorn did not start")
 
 
-def run_database(kind: str, args: argparse.Namespace) -> dict:
-    project, db = write_project(kind)
+def run_view(kind: str, view: str, args: argparse.Namespace) -> dict:
+    """Start gunicorn on a fresh project and database for ``view``; load it; count what it kept."""
+    project, db = write_project(kind, view, args.broker)
     env = project_env(project)
     if kind == "postgres":
         recreate_postgres(db)
     subprocess.run([sys.executable, "-m", "django", "migrate", "--noinput", "-v", "0"],
                    cwd=project, env=env, check=True)
+    serial = "bigserial" if kind == "postgres" else "integer"
+    subprocess.run([sys.executable, "-c", BASELINE_TABLE.format(serial=serial)], cwd=project,
+                   env=env, check=True)
     port = free_port()
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     server = subprocess.Popen(
-        [gunicorn, "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "bench_wsgi:application"],
+        [gunicorn, "--workers", str(args.web_workers), "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "bench_wsgi:application"],
         cwd=project, env=env,
     )
+    path = "/baseline/" if view == "baseline" else f"/backends/{BACKEND}/?token={TOKEN}"
     try:
         wait_until_up(port)
         client = [sys.executable, __file__, "--client", f"http://127.0.0.1:{port}",
-                  "--requests", str(args.requests), "--concurrency", str(args.concurrency)]
+                  "--path", path, "--requests", str(args.requests),
+                  "--concurrency", str(args.concurrency)]
+        subprocess.run([*client, "--requests", "200", "--prefix", "warm"], check=True,
+                       capture_output=True)  # warm up: imports, connections
         load = json.loads(subprocess.run(client, check=True, capture_output=True,
                                          text=True).stdout)
-        duplicates = json.loads(subprocess.run(
-            [*client, "--duplicates"], check=True, capture_output=True, text=True).stdout)
+        duplicates = None
+        if view == "blocking":
+            duplicates = json.loads(subprocess.run(
+                [*client, "--duplicates"], check=True, capture_output=True, text=True).stdout)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -198,14 +284,27 @@ def run_database(kind: str, args: argparse.Namespace) -> dict:
 COUNT_SCRIPT = '''
 import json, django
 django.setup()
+from django.apps import apps
+from django.db import connection
 from rapidsms.backends.database.models import BackendMessage
 from rapidsms.backends.inbound.models import ReceivedMessage
 replies = BackendMessage.objects.filter(direction="O")
+with connection.cursor() as cursor:
+    cursor.execute("SELECT count(*), count(DISTINCT gateway_id) FROM bench_baseline")
+    rows, distinct_rows = cursor.fetchone()
+stored = distinct_stored = 0
+if apps.is_installed("rapidsms.router.db"):
+    from rapidsms.router.db.models import Transmission
+    incoming = Transmission.objects.filter(direction="I")
+    stored = incoming.count()
+    distinct_stored = incoming.values("message__external_id").distinct().count()
 print(json.dumps({
     "replies_load": replies.filter(text__startswith="load ").count(),
     "replies_dup": replies.filter(text__startswith="dup ").count(),
     "distinct_dup": replies.filter(text__startswith="dup ").values("text").distinct().count(),
     "claims": ReceivedMessage.objects.count(),
+    "baseline_rows": rows, "baseline_distinct": distinct_rows,
+    "stored": stored, "distinct_stored": distinct_stored,
 }))
 '''
 
@@ -214,14 +313,14 @@ print(json.dumps({
 
 def client_main(args: argparse.Namespace) -> None:
     target = urlparse(args.client)
-    path = f"/backends/{BACKEND}/?token={TOKEN}"
+    path = args.path
     jobs: list[tuple[str, str]] = []
     if args.duplicates:
         count = max(args.requests // 10, 50)
         for n in range(count):  # each id twice in a row: two threads race for it
             jobs += [(f"dup-{n}", f"echo dup {n}")] * 2
     else:
-        jobs = [(f"load-{n}", f"echo load {n}") for n in range(args.requests)]
+        jobs = [(f"{args.prefix}-{n}", f"echo {args.prefix} {n}") for n in range(args.requests)]
     lock = threading.Lock()
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -273,27 +372,46 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="postgres")
+    parser.add_argument("--views", default="baseline,durable,blocking",
+                        help="comma-separated: baseline, durable, blocking")
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--broker", default=os.environ.get("CELERY_BROKER_URL",
+                                                           "redis://127.0.0.1:6379/0"))
     parser.add_argument("--client", help=argparse.SUPPRESS)
+    parser.add_argument("--path", help=argparse.SUPPRESS)
+    parser.add_argument("--prefix", default="load", help=argparse.SUPPRESS)
     parser.add_argument("--duplicates", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
         client_main(args)
         return
-    print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; "
-          f"gunicorn 2 sync workers; {args.requests} requests, {args.concurrency} client "
-          "threads, loopback")
+    views = [view.strip() for view in args.views.split(",") if view.strip()]
+    load = os.getloadavg()
+    print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, "
+          f"load average {load[0]:.2f}; gunicorn {args.web_workers} sync workers; "
+          f"{args.requests} requests, {args.concurrency} client threads, loopback")
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     for kind in kinds:
-        result = run_database(kind, args)
-        load, dup, counts = result["load"], result["duplicates"], result["counts"]
-        accepted = load["statuses"].get("200", 0)
-        print(f"{kind:9} {load['rps']:7.0f} req/s  p50 {load['p50_ms']:6.1f} ms  "
-              f"p99 {load['p99_ms']:6.1f} ms  answers {load['statuses']}  "
-              f"replies {counts['replies_load']}/{accepted}")
-        print(f"{'':9} duplicates: {dup['requests']} posts of {dup['requests'] // 2} ids at "
-              f"{dup['rps']:.0f} req/s, answers {dup['statuses']}, routed "
-              f"{counts['replies_dup']} ({counts['distinct_dup']} distinct)")
+        rates: dict[str, float] = {}
+        for view in views:
+            result = run_view(kind, view, args)
+            load, dup, counts = result["load"], result["duplicates"], result["counts"]
+            rates[view] = load["rps"]
+            accepted = load["statuses"].get("200", 0)
+            kept = {"baseline": (counts["baseline_rows"], counts["baseline_distinct"]),
+                    "durable": (counts["stored"], counts["distinct_stored"]),
+                    "blocking": (counts["replies_load"], counts["replies_load"])}[view]
+            print(f"{kind:9} {view:9} {load['rps']:7.0f} req/s  p50 {load['p50_ms']:6.1f} ms  "
+                  f"p99 {load['p99_ms']:6.1f} ms  answers {load['statuses']}  "
+                  f"kept {kept[0]} ({kept[1]} distinct) of {accepted} accepted")
+            if dup is not None:
+                print(f"{'':19} duplicates: {dup['requests']} posts of {dup['requests'] // 2} "
+                      f"ids at {dup['rps']:.0f} req/s, answers {dup['statuses']}, routed "
+                      f"{counts['replies_dup']} ({counts['distinct_dup']} distinct)")
+        if "baseline" in rates and "durable" in rates:
+            share = rates["durable"] / rates["baseline"]
+            print(f"{kind:9} durable intake / bare INSERT view: {share:.2f} (target >= 0.50)")
 
 
 if __name__ == "__main__":

@@ -243,7 +243,8 @@ def active_language() -> str:
 
 
 def _language_storage() -> Any:
-    return trans_real._active._data.get(None)
+    # The Local's context variable, read without the Local's lock: a read.
+    return trans_real._active._storage._data.get(None)
 
 
 def _check_storage_is_replaced() -> bool:

@@ -87,3 +87,28 @@ def test_the_default_reply_follows_a_change_of_language_code() -> None:
             app.default(msg)
             texts.append(msg.responses[0]["text"])
     assert texts[0] == texts[2] != texts[1]
+
+
+def test_message_ids_differ_across_threads_and_a_fork() -> None:
+    import os
+
+    ids: list[str] = [MessageBase.generate_id() for _ in range(10)]
+    threads = [threading.Thread(target=lambda: ids.extend(
+        MessageBase.generate_id() for _ in range(300))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: the ids it makes next, to the parent
+        os.close(read)
+        os.write(write, "".join(MessageBase.generate_id() for _ in range(10)).encode())
+        os._exit(0)
+    os.close(write)
+    child = os.read(read, 1000).decode()
+    os.waitpid(pid, 0)
+    os.close(read)
+    ids += [child[i : i + 32] for i in range(0, len(child), 32)]
+    ids += [MessageBase.generate_id() for _ in range(10)]  # the parent's next ones
+    assert len(ids) == 10 + 1200 + 10 + 10 and len(set(ids)) == len(ids)

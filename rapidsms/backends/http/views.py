@@ -20,6 +20,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 
 from rapidsms.backends.http.forms import BaseHttpForm, GenericHttpForm
+from rapidsms.backends.inbound.intake import logger as intake_logger
 from rapidsms.backends.inbound.models import DeliveryReport
 from rapidsms.backends.inbound.views import (
     BadRequest,
@@ -93,22 +94,53 @@ class BaseHttpBackendView(InboundView):
 
     def form_valid(self, form: BaseHttpForm) -> HttpResponse:
         """Route the message of a valid form and answer the gateway."""
+        from rapidsms.router import get_router
+
         # The form creates the connection before the message is checked: a
         # message refused by the check must not leave a connection behind.
-        with transaction.atomic():
-            data = form.get_incoming_data()
-            fields = dict(data.get("fields") or {})
-            connection = data["connection"]
-            message = GatewayMessage(
-                identity=connection.identity,
-                text=data["text"],
-                external_id=str(fields.get("external_id") or ""),
-                fields=fields,
-                connection=connection,
-            )
-            message = self.clean_message(message)
-        self.route(message)
+        if getattr(get_router(), "stores_incoming_first", False):
+            # The router only stores the message: the connection, the claim
+            # on the gateway's id and the message go in one transaction.
+            message = self.route_in_one_transaction(form)
+        else:
+            with transaction.atomic():
+                message = self.message_of(form)
+            self.route(message)
         return self.success_response(self.request, [message])
+
+    def message_of(self, form: BaseHttpForm) -> GatewayMessage:
+        """Return the checked message of a valid form (its connection found or made)."""
+        data = form.get_incoming_data()
+        fields = dict(data.get("fields") or {})
+        connection = data["connection"]
+        message = GatewayMessage(
+            identity=connection.identity,
+            text=data["text"],
+            external_id=str(fields.get("external_id") or ""),
+            fields=fields,
+            connection=connection,
+        )
+        return self.clean_message(message)
+
+    def route_in_one_transaction(self, form: BaseHttpForm) -> GatewayMessage:
+        """Read, check and route the form's message in one transaction; return the message.
+
+        Work the router does once the message is committed (in eager mode)
+        may fail after that: the message is stored, so the gateway is
+        answered 200 and the failure logged, as the intake does.
+        """
+        stored: list[bool] = []
+        try:
+            with transaction.atomic():
+                transaction.on_commit(lambda: stored.append(True))
+                message = self.message_of(form)
+                self.route(message)
+        except Exception:
+            if not stored:
+                raise
+            intake_logger.exception("Backend %s: message %s was stored, then failed.",
+                             self.backend_name, message.external_id)
+        return message
 
     def form_invalid(self, form: BaseHttpForm) -> HttpResponse:
         """Refuse the request with 400, naming the first invalid field."""

@@ -66,8 +66,12 @@ def save_incoming(msg: IncomingMessage) -> Message:
     """
     now = timezone.now()
     connections = list(msg.connections)
+    check_json(msg, {})  # refused before anything is written: the caller's transaction stays
     try:
-        with transaction.atomic():
+        # Without a savepoint inside the caller's transaction (an inbound
+        # view's, which claimed the gateway's id): a failure rolls that back
+        # whole, and a savepoint would cost two round trips per message.
+        with transaction.atomic(savepoint=False):
             dbm = Message.objects.create(
                 direction=Direction.INCOMING,
                 text=msg.text,
