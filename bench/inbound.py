@@ -185,6 +185,7 @@ def database_settings(kind: str, project: Path) -> dict:
         "HOST": url.hostname or "127.0.0.1",
         "PORT": str(url.port or 5432),
         "CONN_MAX_AGE": 60,
+        "OPTIONS": {"server_side_binding": os.environ.get("BENCH_SERVER_SIDE_BINDING") == "1"},
     }
 
 
@@ -239,6 +240,31 @@ def wait_until_up(port: int, timeout: float = 30.0) -> None:
     raise RuntimeError("gunicorn did not start")
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(name_part: str, parent: int | None = None) -> float:
+    """Return the CPU seconds used so far by the processes whose command line has ``name_part``.
+
+    With ``parent``, only that process's children count (gunicorn's workers).
+    """
+    total = 0.0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/cmdline", "rb") as file:
+                command = file.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{entry.name}/stat") as file:
+                fields = file.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if name_part not in command or (parent is not None and int(fields[1]) != parent):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return total
+
+
 def run_view(kind: str, view: str, args: argparse.Namespace) -> dict:
     """Start gunicorn on a fresh project and database for ``view``; load it; count what it kept."""
     project, db = write_project(kind, view, args.broker)
@@ -265,8 +291,12 @@ def run_view(kind: str, view: str, args: argparse.Namespace) -> dict:
                   "--concurrency", str(args.concurrency)]
         subprocess.run([*client, "--requests", "200", "--prefix", "warm"], check=True,
                        capture_output=True)  # warm up: imports, connections
+        before = (cpu_seconds("gunicorn", parent=server.pid), cpu_seconds("postgres"))
         load = json.loads(subprocess.run(client, check=True, capture_output=True,
                                          text=True).stdout)
+        after = (cpu_seconds("gunicorn", parent=server.pid), cpu_seconds("postgres"))
+        load["web_cpu_ms"] = (after[0] - before[0]) / args.requests * 1000
+        load["db_cpu_ms"] = (after[1] - before[1]) / args.requests * 1000
         duplicates = None
         if view == "blocking":
             duplicates = json.loads(subprocess.run(
@@ -403,8 +433,10 @@ def main() -> None:
                     "durable": (counts["stored"], counts["distinct_stored"]),
                     "blocking": (counts["replies_load"], counts["replies_load"])}[view]
             print(f"{kind:9} {view:9} {load['rps']:7.0f} req/s  p50 {load['p50_ms']:6.1f} ms  "
-                  f"p99 {load['p99_ms']:6.1f} ms  answers {load['statuses']}  "
-                  f"kept {kept[0]} ({kept[1]} distinct) of {accepted} accepted")
+                  f"p99 {load['p99_ms']:6.1f} ms  CPU per request: web "
+                  f"{load['web_cpu_ms']:.2f} ms, database {load['db_cpu_ms']:.2f} ms  "
+                  f"answers {load['statuses']}  kept {kept[0]} ({kept[1]} distinct) "
+                  f"of {accepted} accepted")
             if dup is not None:
                 print(f"{'':19} duplicates: {dup['requests']} posts of {dup['requests'] // 2} "
                       f"ids at {dup['rps']:.0f} req/s, answers {dup['statuses']}, routed "

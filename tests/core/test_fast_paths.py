@@ -112,3 +112,25 @@ def test_message_ids_differ_across_threads_and_a_fork() -> None:
     ids += [child[i : i + 32] for i in range(0, len(child), 32)]
     ids += [MessageBase.generate_id() for _ in range(10)]  # the parent's next ones
     assert len(ids) == 10 + 1200 + 10 + 10 and len(set(ids)) == len(ids)
+
+
+@pytest.mark.django_db
+def test_new_connections_cost_one_insert_and_come_back_as_saved_rows(
+    django_assert_num_queries,
+) -> None:
+    from rapidsms.models import Backend, Connection
+    from rapidsms.router import lookup_connections
+
+    first = lookup_connections("fresh", ["+15550001", "+15550002", "+15550001"])
+    assert [c.identity for c in first] == ["+15550001", "+15550002", "+15550001"]
+    assert first[0] is first[2] and Backend.objects.filter(name="fresh").count() == 1
+    assert Connection.objects.filter(backend__name="fresh").count() == 2
+    with django_assert_num_queries(2):  # the look-up, then one INSERT for both new numbers
+        more = lookup_connections("fresh", ["+15550003", "+15550004", "+15550001"])
+    assert all(c.pk and not c._state.adding for c in more)
+    stored = {c.identity: c.pk for c in Connection.objects.filter(backend__name="fresh")}
+    assert {c.identity: c.pk for c in more} == {i: stored[i] for i in
+                                               ("+15550003", "+15550004", "+15550001")}
+    assert more[0].backend.name == "fresh" and more[0].backend.pk == first[0].backend.pk
+    with django_assert_num_queries(1):  # all known: one query
+        lookup_connections("fresh", ["+15550003", "+15550004"])
