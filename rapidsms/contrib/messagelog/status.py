@@ -15,13 +15,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
 from rapidsms.backends.signals import delivery_report
 from rapidsms.contrib.messagelog.models import STATUS_RANK, DeliveryStatus, Message
-from rapidsms.models import Backend
+from rapidsms.models import Backend, Connection
 from rapidsms.redaction import redact
 from rapidsms.signals import outgoing_status
 
@@ -70,10 +70,12 @@ def record_outgoing_status(
         rows = getattr(message, "logger_msgs", None)
         if rows:
             update_known_rows(rows, backend, message_id, statuses, errors, now)
-    else:
+    elif transaction.get_connection(router.db_for_write(Message)).in_atomic_block:
         # A savepoint: a failed write must not break the sender's transaction.
-        with transaction.atomic():
+        with transaction.atomic(using=router.db_for_write(Message)):
             update_stored_rows(backend, message_id, statuses, errors, now)
+    else:
+        update_stored_rows(backend, message_id, statuses, errors, now)
 
 
 def update_known_rows(
@@ -119,18 +121,35 @@ def update_known_rows(
 def update_stored_rows(
     backend: str, message_id: str, statuses: dict[str, str], errors: dict[str, str], now: Any
 ) -> None:
-    """Update the stored rows of ``message_id``: one UPDATE per status and error."""
+    """Update the stored rows of ``message_id``: one UPDATE per status and error.
+
+    Written as SQL: the durable router announces every send, and building
+    this query with the ORM cost more than the send itself.
+    """
     groups: dict[tuple[str, str], list[str]] = {}
     for identity, status in statuses.items():
         groups.setdefault((status, _error(status, errors.get(identity, ""))), []).append(identity)
-    rows = Message.objects.filter(
-        direction=Message.OUTGOING, router_message_id=str(message_id)[:64],
-        connection__backend__name=backend,
-    )
-    for (status, error), identities in groups.items():
-        rows.filter(connection__identity__in=identities,
-                    status__in=replaceable(status)).update(
-            status=status, error=error, status_updated=now)
+    connection = connections[router.db_for_write(Message)]
+    quote = connection.ops.quote_name
+    log, conn, back = (quote(model._meta.db_table) for model in (Message, Connection, Backend))
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        for (status, error), identities in groups.items():
+            older = replaceable(status)
+            if not older:
+                continue  # nothing comes before this status: no row can move to it
+            cursor.execute(
+                f"UPDATE {log} SET {quote('status')} = %s, {quote('error')} = %s, "
+                f"{quote('status_updated')} = %s "
+                f"WHERE {quote('direction')} = %s AND {quote('router_message_id')} = %s "
+                f"AND {quote('status')} IN ({', '.join(['%s'] * len(older))}) "
+                f"AND {quote('connection_id')} IN (SELECT c.{quote('id')} FROM {conn} c "
+                f"JOIN {back} b ON b.{quote('id')} = c.{quote('backend_id')} "
+                f"WHERE b.{quote('name')} = %s "
+                f"AND c.{quote('identity')} IN ({', '.join(['%s'] * len(identities))}))",
+                [status, error, stamp, Message.OUTGOING, str(message_id)[:64], *older,
+                 backend, *identities],
+            )
 
 
 def _error(status: str, error: str) -> str:
