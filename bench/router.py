@@ -2,6 +2,13 @@
 
 Run with ``make bench`` or ``python bench/router.py [--messages N]``.
 
+``--compare-2x`` measures instead, in the same run, this package and
+RapidSMS 2.2 on the plain workload of ``bench/router_workload.py``:
+RapidSMS 2.2 is installed from the package index into an environment of its
+own (``bench/.venv-rapidsms-2.2``, made on first use), and the two take
+turns, several rounds each, so that a busy moment of the machine does not
+favour either.
+
 N messages go through ``rapidsms.router.receive()`` with the handlers, echo
 and default apps installed and an in-memory backend; nothing touches a
 database. The floor is the same apps' phase methods called directly in a
@@ -123,11 +130,72 @@ def best_of(repeats: int, func: Any, *args: Any) -> float:
     return min(times), statistics.median(times)
 
 
+RAPIDSMS_2X = Path(__file__).resolve().parent / ".venv-rapidsms-2.2"
+WORKLOAD = Path(__file__).resolve().parent / "router_workload.py"
+
+
+def rapidsms_2x_python() -> Path:
+    """Return the interpreter of an environment with RapidSMS 2.2, making it on first use."""
+    python = RAPIDSMS_2X / "bin" / "python"
+    if not python.exists():
+        import subprocess
+
+        print(f"Installing RapidSMS 2.2 from the package index into {RAPIDSMS_2X} ...")
+        subprocess.run([sys.executable, "-m", "venv", str(RAPIDSMS_2X)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "rapidsms==2.2.0",
+                        "django>=4.2,<5.1"], check=True)
+    return python
+
+
+def compare_2x(args: argparse.Namespace) -> int:
+    """Run the plain workload under RapidSMS 2.2 and this package, in turns; print both."""
+    import json
+    import subprocess
+
+    old = rapidsms_2x_python()
+    rates: dict[str, list[float]] = {"2x": [], "ours": []}
+    versions: dict[str, str] = {}
+    for _ in range(args.rounds):
+        for key, python, messages in (("2x", old, max(1000, args.messages // 10)),
+                                      ("ours", Path(sys.executable), args.messages)):
+            # Run from outside the checkout, so that 2.2's environment imports its own rapidsms.
+            out = subprocess.run(
+                [str(python), str(WORKLOAD), "--messages", str(messages),
+                 "--repeats", str(args.repeats)],
+                check=True, capture_output=True, text=True, cwd=Path(WORKLOAD).anchor,
+                env={key: value for key, value in os.environ.items()
+                     if key not in ("PYTHONPATH", "DJANGO_SETTINGS_MODULE")},
+            ).stdout
+            result = json.loads(out)
+            assert result["replies_per_message"] == 1.0, result
+            rates[key] += result["rates"]
+            versions[key] = f"RapidSMS {result['version']}, Django {result['django']}"
+    load = os.getloadavg()[0]
+    print(f"machine: {platform.machine()} cpus={os.cpu_count()} "
+          f"python={platform.python_version()} load average {load:.2f}")
+    print(f"plain workload (echo, ping, unknown; handlers and default apps; no database): "
+          f"{args.rounds} rounds of {args.repeats} runs each")
+    for key, label in (("2x", "RapidSMS 2.2"), ("ours", "this package")):
+        values = rates[key]
+        print(f"{label:14s} {max(values):9.0f} msg/s best, {statistics.median(values):9.0f} "
+              f"median  ({versions[key]})")
+    best = max(rates["ours"]) / max(rates["2x"])
+    median = statistics.median(rates["ours"]) / statistics.median(rates["2x"])
+    print(f"this package / RapidSMS 2.2: {best:.1f}x best to best, {median:.1f}x median to "
+          f"median (target >= 20x)")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=20000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--compare-2x", action="store_true",
+                        help="compare with RapidSMS 2.2 on the plain workload")
+    parser.add_argument("--rounds", type=int, default=3, help="turns each (--compare-2x)")
     args = parser.parse_args()
+    if args.compare_2x:
+        return compare_2x(args)
 
     configure_django()
     from rapidsms.router import get_router

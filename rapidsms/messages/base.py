@@ -42,25 +42,29 @@ def _after_fork() -> None:
     _fork_generation += 1
 
 
-# A child process must not hand out the bytes its parent had read already
+# A child process must not hand out the ids its parent had made already
 # (Celery's prefork workers would give two messages the same id).
 os.register_at_fork(after_in_child=_after_fork)
 
 
-def _random_bytes() -> bytes:
-    """Return 16 bytes from os.urandom(), read 4 KiB at a time per thread.
+def _next_id() -> str:
+    """Return a new random id: what ``uuid.uuid4().hex`` returns.
 
-    One system call per 256 ids instead of one per id; unpredictable all
-    the same, and never shared between threads or across a fork.
+    Made 256 at a time per thread from one os.urandom() read, which costs
+    less than one uuid4() per message; unpredictable all the same, and never
+    shared between threads or across a fork.
     """
-    pool = getattr(_random, "pool", None)
-    if pool is None or _random.generation != _fork_generation or _random.offset >= len(pool):
-        pool = _random.pool = os.urandom(4096)
+    ids = getattr(_random, "ids", None)
+    if not ids or _random.generation != _fork_generation:
+        raw = bytearray(os.urandom(16 * 256))
+        for i in range(6, len(raw), 16):
+            raw[i] = raw[i] & 0x0F | 0x40  # version 4
+        for i in range(8, len(raw), 16):
+            raw[i] = raw[i] & 0x3F | 0x80  # RFC 4122 variant
+        text = raw.hex()
+        ids = _random.ids = [text[i : i + 32] for i in range(0, len(text), 32)]
         _random.generation = _fork_generation
-        _random.offset = 0
-    offset = _random.offset
-    _random.offset = offset + 16
-    return pool[offset : offset + 16]
+    return ids.pop()
 
 
 def _constructor_caller_stacklevel() -> int:
@@ -128,12 +132,7 @@ class MessageBase:
     @staticmethod
     def generate_id() -> str:
         """Return a random unique id for a message: a version 4 UUID in hex, as in 2.x."""
-        # What uuid.uuid4().hex returns, without building a UUID object and
-        # with os.urandom() read for many ids at once (see _random_bytes).
-        raw = bytearray(_random_bytes())
-        raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
-        raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
-        return raw.hex()
+        return _next_id()
 
     @property
     def connection(self) -> Connection | None:

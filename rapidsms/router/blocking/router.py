@@ -28,7 +28,7 @@ from rapidsms.errors import BackendConfigurationError, MessageSendingError, comb
 from rapidsms.messages.incoming import IncomingMessage
 from rapidsms.messages.outgoing import OutgoingMessage
 from rapidsms.redaction import redact
-from rapidsms.signals import announce_outgoing_status, incoming_processed
+from rapidsms.signals import announce_outgoing_status, incoming_processed, outgoing_status
 
 logger = logging.getLogger("rapidsms.router")
 
@@ -408,8 +408,9 @@ class BlockingRouter:
                     {identity: redact(str(exc)) for identity in failed}, message=msg,
                 )
             else:
-                announce_outgoing_status(type(self), backend_name, msg.id,
-                                         dict.fromkeys(identities, "sent"), message=msg)
+                if outgoing_status.receivers:  # the statuses are built only for a listener
+                    announce_outgoing_status(type(self), backend_name, msg.id,
+                                             dict.fromkeys(identities, "sent"), message=msg)
         if failures:
             raise combine_failures(failures, "Sending failed on several backends: "
                                    + "; ".join(str(failure) for failure in failures))
