@@ -86,6 +86,28 @@ def test_many_messages_cost_one_wakeup_and_one_drain(queued_router, connect, pub
     assert [task for task, *_ in published] == [DRAIN_TASK]
 
 
+def test_a_message_that_arrives_as_a_drain_ends_is_taken_without_a_wakeup(
+    queued_router, connect, published, monkeypatch
+):
+    phones = connect("+15550001", "+15550002")
+    receive("echo one", phones[0])
+    published.clear()
+    real_clear = wakeup.clear
+
+    late: list[bool] = []
+
+    def clear_after_a_late_message(queue: str) -> None:
+        if not late:
+            late.append(True)
+            receive("echo late", phones[1])  # the flag is still set: nothing is published
+        real_clear(queue)
+
+    monkeypatch.setattr(wakeup, "clear", clear_after_a_late_message)
+    assert queued_router.drain_incoming() == 2
+    assert DRAIN_TASK not in [task for task, *_ in published]
+    assert Transmission.objects.filter(direction="I", status=Status.HANDLED).count() == 2
+
+
 def test_a_full_batch_wakes_another_worker_for_the_rest(
     queued_router, connect, published, settings
 ):
@@ -94,7 +116,8 @@ def test_a_full_batch_wakes_another_worker_for_the_rest(
         receive("echo hi", phone)
     published.clear()
 
-    assert queued_router.drain_incoming() == 2
+    # This drain goes on until nothing waits, and woke another worker to help.
+    assert queued_router.drain_incoming() == 5
     assert DRAIN_TASK in [task for task, *_ in published]
 
 

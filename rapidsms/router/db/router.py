@@ -157,14 +157,43 @@ class DatabaseRouter(BlockingRouter):
 
     # Incoming: worker ------------------------------------------------------
 
-    def drain_incoming(self) -> int:
-        """Process one batch of waiting incoming messages (the drain task); return its size.
+    #: Longest a drain task keeps taking batches before it hands over to a new task.
+    drain_seconds = 5.0
+    #: After a batch smaller than the batch size, how long a drain task lets
+    #: messages gather before it claims again: bigger batches cost less per
+    #: message than many small ones, for at most this much more latency.
+    drain_linger = 0.05
 
-        A full batch means more are waiting: another worker is woken up to
-        take the next batch while this one works.
+    def drain_incoming(self) -> int:
+        """Process waiting incoming messages in batches until none waits (the drain task).
+
+        Return how many were processed. The wake-up flag stays set while
+        the task works, so the web processes do not publish a wake-up for
+        every message; once a claim finds nothing, the flag is cleared and
+        one more claim takes what was committed before that. A full batch
+        means more are waiting: another worker is woken up to work beside
+        this one. After :attr:`drain_seconds` the task ends and, if
+        messages still wait, wakes the workers for a new one, so that other
+        tasks of the queue (recovery) get their turn.
         """
-        wakeup.clear(incoming_queue())
-        return self.process_incoming_batch(wake_when_full=True)
+        queue = incoming_queue()
+        size = max(1, int(get_setting("RAPIDSMS_INCOMING_BATCH_SIZE")))
+        deadline = time.monotonic() + self.drain_seconds
+        total = 0
+        while True:
+            done = self.process_incoming_batch(wake_when_full=True)
+            total += done
+            if done == 0:
+                wakeup.clear(queue)
+                done = self.process_incoming_batch(wake_when_full=True)
+                total += done
+                if done == 0:
+                    return total
+            if time.monotonic() > deadline:
+                self.wake_incoming_workers(force=True)
+                return total
+            if done < size:
+                time.sleep(self.drain_linger)
 
     def process_stored_incoming(self, message_id: int, msg: IncomingMessage | None = None) -> None:
         """Process one stored message now (eager mode, or a task naming the message).
@@ -207,7 +236,8 @@ class DatabaseRouter(BlockingRouter):
         if not rows:
             return 0
         if wake_when_full and len(rows) >= size:
-            self.wake_incoming_workers()
+            # More wait: another worker joins in (forced: this drain keeps the flag set).
+            self.wake_incoming_workers(force=True)
         stored: dict[int, list[Transmission]] = {}
         for row in rows:
             stored.setdefault(row.message_id, []).append(row)

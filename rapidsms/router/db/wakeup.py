@@ -10,15 +10,18 @@ strands a message:
 
 * after a message is committed, :func:`request` sets the queue's flag if it
   is clear, and only then publishes a wake-up task;
-* a worker starting on a wake-up clears the flag (:func:`clear`) *before* it
-  claims a batch.
+* a worker on a wake-up takes batches while any message waits, leaving the
+  flag set; once a claim finds nothing it clears the flag (:func:`clear`)
+  and claims once more before it stops.
 
-A message committed before the flag was found set is seen by the claim of
-the worker that will clear that flag; a message committed after the clear
-sets the flag again and publishes a new task. A worker that claims a full
-batch requests a wake-up itself, so that another worker joins in while a
-backlog lasts. A flag older than :data:`STALE_AFTER` seconds counts as clear:
-its task may have been lost with the broker or its publisher.
+A message committed before the flag was found set is seen by a claim of
+the worker that will clear that flag (at the latest the one after the
+clear); a message committed after the clear sets the flag again and
+publishes a new task. While a worker drains, the web processes publish
+nothing: one read of the flag per message. A worker that claims a full
+batch wakes another worker, so that it joins in while a backlog lasts. A
+flag older than :data:`STALE_AFTER` seconds counts as clear: its task may
+have been lost with the broker or its publisher.
 
 A task can also be lost with a worker. A worker takes a few tasks ahead of
 the one it runs (Celery's prefetch); killed, it takes them along. RabbitMQ
