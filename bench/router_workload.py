@@ -27,8 +27,27 @@ from django.conf import settings
 TEXTS = ["echo hello world", "ping", "what is this?"]
 
 
-def configure() -> Any:
-    """Configure Django in memory and return the counting backend's class."""
+def configure(extra_apps: int = 0) -> Any:
+    """Configure Django in memory and return the counting backend's class.
+
+    ``extra_apps`` SMS apps that look at every message in every phase and
+    take none go before the handlers (this package only: how the cost grows
+    with the number of apps).
+    """
+    router_apps = None
+    if extra_apps:
+        from rapidsms.apps.base import AppBase
+
+        class Onlooker(AppBase):
+            """Looks at each message in every phase; takes none."""
+
+            def filter(self, msg: Any) -> None:
+                msg.fields.get("seen")
+
+            parse = handle = default = cleanup = outgoing = filter
+
+        router_apps = [type(f"Onlooker{n}", (Onlooker,), {"__module__": __name__})
+                       for n in range(extra_apps)]
     settings.configure(
         INSTALLED_APPS=[
             "django.contrib.contenttypes",
@@ -49,6 +68,7 @@ def configure() -> Any:
     django.setup()
     from rapidsms.backends.base import BackendBase
 
+
     class CountingBackend(BackendBase):
         """Count the recipients of what it is asked to send."""
 
@@ -58,6 +78,11 @@ def configure() -> Any:
             type(self).sent += len(identities)
 
     sys.modules["__main__"].CountingBackend = CountingBackend  # type: ignore[attr-defined]
+    if router_apps:
+        from rapidsms.router.blocking import BlockingRouter
+
+        settings.RAPIDSMS_ROUTER = BlockingRouter(apps=[
+            *router_apps, "rapidsms.contrib.handlers", "rapidsms.contrib.default"])
     return CountingBackend
 
 
@@ -76,9 +101,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--extra-apps", type=int, default=0)
     args = parser.parse_args()
 
-    backend = configure()
+    backend = configure(args.extra_apps)
     import rapidsms
     from rapidsms.models import Backend, Connection
 
