@@ -171,8 +171,8 @@ class DatabaseRouter(BlockingRouter):
         the task works, so the web processes do not publish a wake-up for
         every message; once a claim finds nothing, the flag is cleared and
         one more claim takes what was committed before that. A full batch
-        means more are waiting: another worker is woken up to work beside
-        this one. After :attr:`drain_seconds` the task ends and, if
+        means more are waiting: another worker is woken up, once per task,
+        to work beside this one. After :attr:`drain_seconds` the task ends and, if
         messages still wait, wakes the workers for a new one, so that other
         tasks of the queue (recovery) get their turn.
         """
@@ -180,12 +180,15 @@ class DatabaseRouter(BlockingRouter):
         size = max(1, int(get_setting("RAPIDSMS_INCOMING_BATCH_SIZE")))
         deadline = time.monotonic() + self.drain_seconds
         total = 0
+        helped = False  # one helper per task: tasks must not pile up behind a backlog
         while True:
-            done = self.process_incoming_batch(wake_when_full=True)
+            done = self.process_incoming_batch(wake_when_full=not helped)
+            helped = helped or done >= size
             total += done
             if done == 0:
                 wakeup.clear(queue)
-                done = self.process_incoming_batch(wake_when_full=True)
+                done = self.process_incoming_batch(wake_when_full=not helped)
+                helped = helped or done >= size
                 total += done
                 if done == 0:
                     return total
