@@ -61,6 +61,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from deployed_report import print_cpu, print_memory, print_phase  # noqa: E402
+from proc_usage import CPU_KINDS, CpuSampler, children, rss_mib  # noqa: E402
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/rapidsms_bench_deployed"
 #: Each phase's digit in its senders' numbers, so that a reply tells its phase.
 PHASES = {"warm-up": 1, "flood": 2, "steady": 3}
@@ -73,7 +76,6 @@ MESSAGE_KINDS: list[tuple[Callable[[int], str], str]] = [
 #: The distributions whose versions the report prints, as the deployment has them.
 DISTS = ["rapidsms", "Django", "celery", "kombu", "redis", "gunicorn", "psycopg",
          "psycopg-binary", "requests"]
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def message(phase: str, index: int) -> tuple[str, str, str]:
@@ -211,149 +213,6 @@ class Gateway:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait(10)
-
-
-# What each process uses: CPU time sampled from /proc, and resident memory.
-
-def proc_stat(pid: int | str) -> tuple[str, int, int, float] | None:
-    """Return (comm, ppid, start time, CPU seconds) of a process, None if it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as file:
-            stat = file.read()
-    except OSError:
-        return None
-    close = stat.rindex(")")
-    fields = stat[close + 2:].split()  # from field 3, the state
-    cpu = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
-    return stat[stat.index("(") + 1:close], int(fields[1]), int(fields[19]), cpu
-
-
-def cmdline(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as file:
-            return file.read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
-
-
-def machine_cpu() -> float:
-    """Return the CPU seconds the machine has been busy since boot, all CPUs together."""
-    with open("/proc/stat") as file:
-        user, nice, system, _idle, _iowait, irq, softirq, steal = map(
-            int, file.readline().split()[1:9])
-    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit() and (stat := proc_stat(entry.name)) and stat[1] == pid:
-            found.append(int(entry.name))
-    return sorted(found)
-
-
-def rss_mib(pid: int) -> float:
-    """Return a process's resident memory (VmRSS) in MiB, 0 if it is gone."""
-    try:
-        with open(f"/proc/{pid}/status") as file:
-            for line in file:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-#: The kinds of process the CPU table shows, in its order.
-CPU_KINDS = ["gunicorn workers", "gunicorn master", "incoming pool", "incoming worker (main)",
-             "send worker", "beat", "postgres: this database", "postgres: others, background",
-             "redis-server", "load generator", "stand-in gateway", "benchmark (this process)",
-             "other processes"]
-
-
-@dataclass
-class Mark:
-    time: float
-    machine: float
-    cpu: dict[tuple[int, int], tuple[str, float]]
-
-
-@dataclass
-class CpuSampler:
-    """Notes the CPU time of every process on the machine twice a second, by kind.
-
-    A process that ends keeps the time last read, so that a phase counts
-    the database connections and generators that came and went in it.
-    """
-
-    database: str
-    roles: dict[int, str] = field(default_factory=dict)  # pid -> kind, parents -> children
-    parents: dict[int, str] = field(default_factory=dict)
-    latest: dict[tuple[int, int], tuple[str, float]] = field(default_factory=dict)
-    kinds: dict[tuple[int, int], str] = field(default_factory=dict)
-    comms: dict[tuple[int, int], str] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    stopped: threading.Event = field(default_factory=threading.Event)
-
-    def start(self) -> CpuSampler:
-        threading.Thread(target=self._run, daemon=True).start()
-        return self
-
-    def register(self, pid: int, kind: str, children_kind: str | None = None) -> None:
-        with self.lock:
-            self.roles[pid] = kind
-            if children_kind:
-                self.parents[pid] = children_kind
-            self.kinds.clear()
-
-    def classify(self, pid: int, comm: str, ppid: int) -> str:
-        if pid in self.roles:
-            return self.roles[pid]
-        if ppid in self.parents:
-            return self.parents[ppid]
-        if comm == "postgres":
-            ours = f" {self.database} " in cmdline(pid)
-            return "postgres: this database" if ours else "postgres: others, background"
-        if comm == "redis-server":
-            return "redis-server"
-        return "other processes"
-
-    def sample(self) -> None:
-        with self.lock:
-            for entry in os.scandir("/proc"):
-                if not entry.name.isdigit() or not (stat := proc_stat(entry.name)):
-                    continue
-                comm, ppid, started, cpu = stat
-                key = (int(entry.name), started)
-                if key not in self.kinds:
-                    self.kinds[key] = self.classify(key[0], comm, ppid)
-                    self.comms[key] = comm
-                self.latest[key] = (self.kinds[key], cpu)
-
-    def _run(self) -> None:
-        while not self.stopped.wait(0.5):
-            self.sample()
-
-    def mark(self) -> Mark:
-        self.sample()
-        with self.lock:
-            return Mark(time.time(), machine_cpu(), dict(self.latest))
-
-    def since(self, mark: Mark) -> dict[str, Any]:
-        """Return the CPU seconds each kind used since ``mark``, with the wall time, the
-        machine's total busy time and the busiest other programs (``_wall``, ``_machine``,
-        ``_others``)."""
-        end = self.mark()
-        used: dict[str, float] = defaultdict(float)
-        others: Counter[str] = Counter()
-        for key, (kind, cpu) in end.cpu.items():
-            spent = cpu - mark.cpu.get(key, (kind, 0.0))[1]
-            used[kind] += spent
-            if kind == "other processes" and spent:
-                others[self.comms.get(key, "?")] += spent
-        return {**{kind: used.get(kind, 0.0) for kind in CPU_KINDS},
-                "_wall": end.time - mark.time, "_machine": end.machine - mark.machine,
-                "_others": {comm: round(spent, 2) for comm, spent in others.most_common(5)}}
 
 
 # The deployment.
@@ -606,84 +465,6 @@ def steady_figures(phase: Phase, replies: dict[str, list[tuple[float, str]]],
         "kept_up": not reasons,
         "why_not": "; ".join(reasons),
     }
-
-
-# The report.
-
-def table(headers: list[str], rows: list[list[Any]]) -> str:
-    cells = [[str(cell) for cell in row] for row in [headers, *rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["  ".join(cell.ljust(width) if i == 0 else cell.rjust(width)
-                       for i, (cell, width) in enumerate(zip(row, widths, strict=True)))
-             for row in cells]
-    return "\n".join([lines[0], "  ".join("-" * width for width in widths), *lines[1:]])
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.0f} ms"
-
-
-def print_memory(title: str, rows: list[tuple[str, int, float]]) -> None:
-    print(f"\nResident memory (VmRSS), {title}:")
-    print(table(["process", "pid", "MiB"], [[name, pid, f"{mib:.1f}"] for name, pid, mib in rows]))
-
-
-def print_phase(name: str, figures: dict[str, Any]) -> None:
-    replies = figures["replies"]
-    latency = figures["latency_s"]
-    print(f"\n{name}: {figures['messages']} messages; HTTP statuses "
-          + ", ".join(f"{code}: {count}" for code, count in figures["statuses"].items()))
-    rows = [["intake (posts answered per second)", f"{figures['intake_per_s']:.1f} /s"],
-            ["end to end (first post to last reply)", f"{figures['end_to_end_per_s']:.1f} /s"],
-            ["post answered in, p50 / p99",
-             f"{ms(figures['post_s']['p50'])} / {ms(figures['post_s']['p99'])}"]]
-    rows += [[f"post to reply, {key}", ms(value)] for key, value in latency.items()]
-    if steady := figures.get("steady"):
-        rows += [["offered / posted", f"{steady['offered_per_s']:.1f} / "
-                                      f"{steady['posted_per_s']:.1f} /s"],
-                 ["generator lag behind schedule, p99", ms(steady["generator_lag_s"]["p99"])],
-                 ["post to reply p50, first / last fifth",
-                  f"{ms(steady['latency_first_fifth_p50_s'])} / "
-                  f"{ms(steady['latency_last_fifth_p50_s'])}"],
-                 ["scheduled time to reply, p50 / p99",
-                  f"{ms(steady['scheduled_to_reply_s']['p50'])} / "
-                  f"{ms(steady['scheduled_to_reply_s']['p99'])}"],
-                 ["kept up", "yes" if steady["kept_up"] else "NO"]]
-    print(table(["figure", "value"], rows))
-    if steady and not steady["kept_up"]:
-        print(f"It did not keep up: {steady['why_not']}.")
-    problems = {key: value for key, value in replies.items()
-                if key not in ("received", "examples") and value}
-    if not problems:
-        print(f"Every message got exactly one reply ({replies['received']}), with the "
-              "expected text.")
-    else:
-        print("REPLY PROBLEMS: " + ", ".join(f"{key} {value}" for key, value in problems.items())
-              + f"; for example {replies['examples']}")
-
-
-def print_cpu(phases: dict[str, dict[str, Any]], whole: dict[str, float]) -> None:
-    columns = {name: figures["cpu_s"] for name, figures in phases.items()}
-    if len(columns) > 1:
-        columns["both"] = whole
-    messages = sum(figures["messages"] for figures in phases.values())
-    print("\nCPU seconds used, by kind of process (% of one CPU over the phase's wall time), "
-          "and per message:")
-    rows = []
-    for kind in [*CPU_KINDS, "_machine"]:
-        row = ["machine, all CPUs" if kind == "_machine" else kind]
-        for cpu in columns.values():
-            row.append(f"{cpu[kind]:.1f} s ({cpu[kind] / cpu['_wall'] * 100:.0f}%)")
-        row.append(f"{whole[kind] / messages * 1000:.2f} ms")
-        rows.append(row)
-    rows.append(["wall time", *(f"{cpu['_wall']:.1f} s" for cpu in columns.values()), ""])
-    print(table(["process", *columns, "per message"], rows))
-    for name, figures in phases.items():
-        busiest = ", ".join(f"{comm} {spent:.1f} s" for comm, spent in
-                            figures["cpu_s"]["_others"].items())
-        print(f"Busiest other processes during {name}: {busiest or 'none'}")
-    print("(postgres background processes, other databases and redis-server may also "
-          "serve others on this machine; 'other processes' is everything else)")
 
 
 def machine_info() -> dict[str, Any]:
