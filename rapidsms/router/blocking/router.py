@@ -317,12 +317,6 @@ class BlockingRouter:
         except Exception:
             logger.exception("Could not send a reply to message %s.", msg.id)
 
-    def _call_phase(self, app: AppBase, phase: str, msg: Any) -> Any:
-        try:
-            return getattr(app, phase)(msg)
-        except Exception as exc:
-            return self._phase_failed(app, phase, msg, exc)
-
     def _phase_failed(self, app: AppBase, phase: str, msg: Any, exc: Exception) -> None:
         """Log that ``app`` raised ``exc`` in ``phase``; the other apps still run."""
         logger.error(
