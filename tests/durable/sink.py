@@ -119,8 +119,14 @@ class Sink:
 
             def do_POST(self) -> None:  # noqa: N802 (the http.server API)
                 length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                if len(raw) < length:
+                    # The sender died between its headers and its body (a worker
+                    # killed mid-send): there is no message, and nobody to answer.
+                    self.close_connection = True
+                    return
                 try:
-                    body = json.loads(self.rfile.read(length) or b"{}")
+                    body = json.loads(raw or b"{}")
                 except ValueError:
                     status, answer, headers = 400, {"error": "not JSON"}, {}
                 else:
