@@ -62,3 +62,50 @@ def test_the_counters_move_with_the_traffic(client, settings, durable):  # noqa:
     assert moved("rapidsms_reply_seconds_count") == 1
     assert value(after, "rapidsms_reply_seconds_bucket", backend="mock", le="+Inf") == 1
     assert value(after, "rapidsms_messages_in_doubt", backend="mock") == 0
+
+
+def test_delivered_retried_cancelled_and_in_doubt_move_too(client, settings, durable):  # noqa: F811
+    from django.utils import timezone
+
+    from rapidsms.router.db.models import Transmission
+    from rapidsms.router.db.reports import update_transmission_status
+    from rapidsms.signals import send_veto
+    from tests.durable.test_in_doubt import left_in_doubt
+
+    settings.RAPIDSMS_METRICS_TOKENS = [TOKEN]
+    mock = durable.backends["mock"]
+    before = scrape(client)
+
+    # Delivered: a gateway's report moves a sent message on.
+    message = send("one", lookup_connections("mock", ["+15550001"]))
+    update_transmission_status("mock", message.id, "+15550001", "delivered")
+
+    # Retried: a send that failed for now goes on its second attempt.
+    mock.failures.append(MessageSendingError("busy", retryable=True))
+    message = send("two", lookup_connections("mock", ["+15550002"]))
+    transmission = Transmission.objects.get(identity="+15550002", direction="O")
+    Transmission.objects.filter(pk=transmission.pk).update(next_attempt_at=timezone.now())
+    durable.send_stored("mock", message.id, [transmission.pk])
+
+    # Cancelled: the recipient opted out before the send.
+    send_veto.connect(lambda sender, identities, **kwargs: dict.fromkeys(identities, "opted out"),
+                      dispatch_uid="metrics-veto", weak=False)
+    try:
+        send("three", lookup_connections("mock", ["+15550003"]))
+    finally:
+        send_veto.disconnect(dispatch_uid="metrics-veto")
+
+    # In doubt: the worker stopped while the gateway had the message.
+    left_in_doubt(durable, mock, "+15550004")
+    after = scrape(client)
+
+    def moved(name: str) -> float:
+        return value(after, name, backend="mock") - value(before, name, backend="mock")
+
+    assert moved("rapidsms_messages_delivered_total") == 1
+    assert moved("rapidsms_messages_sent_total") == 2  # the delivered one, the retried one
+    assert moved("rapidsms_messages_cancelled_total") == 1
+    # "two"; an attempt whose worker stopped is in doubt, not counted as made.
+    assert moved("rapidsms_messages_retried_total") == 1
+    assert moved("rapidsms_messages_in_doubt") == 1
+    assert moved("rapidsms_messages_failed_total") == 0
