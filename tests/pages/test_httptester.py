@@ -212,6 +212,7 @@ def test_backend_of_another_kind_is_explained(logged_in):
     with override_settings(INSTALLED_BACKENDS=other):
         response = logged_in.get(PAGE)
     assert response.status_code == 503
+    assert response["Retry-After"] == "30"
     assert "must use the database backend" in response.content.decode()
 
 

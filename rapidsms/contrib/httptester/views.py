@@ -31,7 +31,7 @@ from rapidsms.contrib.httptester.forms import (
     MessageForm,
     normalise_identity,
 )
-from rapidsms.errors import MessageSendingError
+from rapidsms.errors import MessageSendingError, Unavailable
 from rapidsms.views import live_response, vary_on_live, wants_live_update
 
 logger = logging.getLogger(__name__)
@@ -70,7 +70,12 @@ def message_tester(request: HttpRequest, identity: str) -> HttpResponse:
         configuration_warning = storage.check_configuration()
     except storage.TesterNotConfigured as exc:
         logger.error("The message tester is not configured: %s", exc)
-        return render(request, "httptester/not_configured.html", {"error": str(exc)}, status=503)
+        response = render(request, "httptester/not_configured.html", {"error": str(exc)},
+                          status=503)
+        # Every 503 the package answers says when to ask again, as the
+        # inbound views and the health URL do.
+        response["Retry-After"] = str(Unavailable.retry_after)
+        return response
     request.session[SESSION_KEY] = identity
     message_form = MessageForm(initial={"identity": identity})
     bulk_form = BulkUploadForm(initial={"identity": identity})
