@@ -160,6 +160,41 @@ def test_the_blocking_router_and_a_delivery_report_set_the_status_too(settings, 
     assert statuses()["+15550005"] == ("failed", "handset unreachable")
 
 
+def test_a_report_quoting_our_credentials_leaves_them_out_of_the_log_and_its_export(
+    settings, staff, request
+):
+    """The message log keeps and shows a gateway's error: an echoed secret must not survive."""
+    import base64
+
+    from rapidsms.redaction import remember_secrets
+
+    secret = "report-secret-7f3a9c"
+    basic = base64.b64encode(b"AC0123:" + secret.encode()).decode()
+    remember_secrets("report-test", [secret])  # as an HTTP backend does for its own
+    request.addfinalizer(lambda: remember_secrets("report-test", []))
+    settings.INSTALLED_BACKENDS = {"mock": {"ENGINE": "tests.durable.backend.ScriptedBackend"}}
+    settings.RAPIDSMS_ROUTER = "rapidsms.router.blocking.BlockingRouter"
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS]  # rebuilds the router
+    from rapidsms.router import get_router
+
+    router = get_router()
+    router.apps[:] = [app for app in router.apps if app.name == "messagelog"]
+    message = send("hello", lookup_connections("mock", ["+15550006"]))
+    echoed = (f"refused: Authorization: Basic {basic} GET /send?to=1&token={secret} "
+              f"body mentions {secret}")
+    delivery_report.send(ScriptedBackend, backend="mock", message_id=message.id,
+                         identity="+15550006", status=ReportStatus.FAILED, raw_status="x",
+                         error=echoed, external_id="", raw={}, report=None)
+
+    status, error = statuses()["+15550006"]
+    assert status == "failed" and error.startswith("refused:")
+    page = staff.get("/messagelog/").content.decode()
+    export = b"".join(staff.get("/messagelog/export.csv").streaming_content).decode()
+    assert "refused:" in page and "refused:" in export
+    for text in (error, page, export):
+        assert secret not in text and basic not in text
+
+
 # One look, and who may see what ---------------------------------------------------
 
 
