@@ -144,6 +144,23 @@ def test_a_cancelled_send_is_cancelled_in_the_log(durable):
     assert statuses()["+15550004"] == ("cancelled", "cancelled: opted out")
 
 
+def test_a_retry_and_a_message_in_doubt_are_shown_with_their_reasons(durable, staff):
+    from rapidsms.router.db.recovery import UNKNOWN_OUTCOME
+    from tests.durable.test_in_doubt import left_in_doubt
+
+    backend = durable.backends["mock"]
+    backend.failures.append(MessageSendingError("gateway busy", retryable=True))
+    send("later", lookup_connections("mock", ["+15550008"]))
+    status, error = statuses()["+15550008"]
+    assert status == "retry" and error.startswith("gateway busy")
+
+    left_in_doubt(durable, backend, "+15550009")  # its worker stopped mid-send
+    assert statuses()["+15550009"] == ("unknown", UNKNOWN_OUTCOME)
+    page = staff.get("/messagelog/", {"status": "unknown"}).content.decode()
+    assert "+15550009" in page and "+15550008" not in page
+    assert 'class="status status-unknown"' in page and "not sent again" in page
+
+
 def test_the_blocking_router_and_a_delivery_report_set_the_status_too(settings, staff):
     settings.INSTALLED_BACKENDS = {"mock": {"ENGINE": "tests.durable.backend.ScriptedBackend"}}
     settings.RAPIDSMS_ROUTER = "rapidsms.router.blocking.BlockingRouter"
