@@ -14,7 +14,7 @@ import pytest
 
 from tests.durable.processes import missing
 from tests.packaging.dists import Dists, build_dists
-from tests.packaging.guide import deploy_requirements
+from tests.packaging.guide import deploy_requirements, monitoring_requirements
 from tests.packaging.venvs import Venv
 
 #: Each fresh environment (by its fixture's name) and what is installed into it.
@@ -25,6 +25,8 @@ ENVIRONMENTS: dict[str, Callable[[Dists], list[str]]] = {
     "docs_venv": lambda dists: [f"{dists.wheel}[docs]"],
     # A server, as the deployment guide installs it.
     "deploy_venv": lambda dists: deploy_requirements(dists.wheel),
+    # Whoever scrapes the metrics URL, as the monitoring page installs it.
+    "metrics_venv": lambda dists: monitoring_requirements(dists.wheel),
 }
 NEEDED = pytest.StashKey[set[str]]()
 
@@ -68,3 +70,8 @@ def docs_venv(environments: dict[str, Venv]) -> Venv:
 @pytest.fixture(scope="session")
 def deploy_venv(environments: dict[str, Venv]) -> Venv:
     return environments["deploy_venv"].wait_installed()
+
+
+@pytest.fixture(scope="session")
+def metrics_venv(environments: dict[str, Venv]) -> Venv:
+    return environments["metrics_venv"].wait_installed()

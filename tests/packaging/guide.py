@@ -16,6 +16,8 @@ from pathlib import Path
 
 #: The deployment guide, whose blocks are named ``deploy-...``.
 DEPLOY_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "howto" / "deploy.rst"
+#: The monitoring page, whose install block is named ``monitoring-install``.
+MONITORING_PAGE = DEPLOY_GUIDE.with_name("monitoring.rst")
 
 _DIRECTIVE = re.compile(r"^(?P<indent> *)\.\. code-block::\s*(?P<language>\S*)\s*$")
 _OPTION = re.compile(r"^\s+:(?P<name>[\w-]+):\s*(?P<value>.*)$")
@@ -136,3 +138,11 @@ def deploy_requirements(wheel: Path) -> list[str]:
     package, *others = command[command.index("install") + 1:]
     assert package.startswith("path/to/rapidsms["), command
     return [str(wheel) + package.removeprefix("path/to/rapidsms"), *others]
+
+
+def monitoring_requirements(wheel: Path) -> list[str]:
+    """Return what the monitoring page's pip command installs, with ``wheel`` for the package."""
+    (command,) = named_blocks(MONITORING_PAGE)["monitoring-install"].commands("$ ")
+    package, *others = command[command.index("install") + 1:]
+    assert package.startswith("rapidsms["), command
+    return [str(wheel) + package.removeprefix("rapidsms"), *others]
