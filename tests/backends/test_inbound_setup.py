@@ -18,6 +18,8 @@ from rapidsms.backends.inbound.checks import (
     check_inbound_app_deploy,
     check_inbound_secrets,
     check_inbound_secrets_deploy,
+    check_unconfigured_backend_urls,
+    check_unconfigured_backend_urls_deploy,
 )
 from rapidsms.backends.inbound.models import ReceivedMessage
 from rapidsms.backends.urls import backend_urlpatterns
@@ -77,6 +79,38 @@ def test_a_backend_whose_engine_does_not_import_answers_503_so_the_gateway_retri
                                                       "text": "hi"}))
     assert response.status_code == 503
     assert int(response["Retry-After"]) > 0
+
+
+def urlconf_2x() -> list[object]:
+    """A RapidSMS 2.x URLconf: gateway views name their backend, configured or not."""
+    from django.urls import path
+
+    from rapidsms.backends.http.views import GenericHttpBackendView
+
+    return [
+        path("backend/kiosk/", GenericHttpBackendView.as_view(backend_name="kiosk")),
+        path("backend/open/", GenericHttpBackendView.as_view(backend_name="open")),
+    ]
+
+
+@override_settings(ROOT_URLCONF=type("URLconf2x", (), {"urlpatterns": urlconf_2x()}),
+                   INSTALLED_BACKENDS={"open": {"ENGINE": GENERIC}})
+def test_a_url_for_a_backend_missing_from_settings_is_a_warning_and_a_deploy_error() -> None:
+    """The message names the URL, the settings entry to add and the secret it lacks."""
+    [warning] = check_unconfigured_backend_urls()
+    [error] = check_unconfigured_backend_urls_deploy()
+    assert (warning.id, warning.level) == ("rapidsms.backends.W003", checks.WARNING)
+    assert (error.id, error.level) == ("rapidsms.backends.E003", checks.ERROR)
+    for message in (warning, error):
+        assert "'/backend/kiosk/'" in message.msg and "'kiosk'" in message.msg
+        assert "INSTALLED_BACKENDS" in message.msg and "inbound_secrets" in message.msg
+        assert "INSTALLED_BACKENDS['kiosk']" in message.hint
+        assert "'inbound_secrets'" in message.hint
+    from django.core.checks.registry import registry
+
+    assert check_unconfigured_backend_urls_deploy not in registry.get_checks()
+    assert check_unconfigured_backend_urls_deploy in registry.get_checks(
+        include_deployment_checks=True)
 
 
 @override_settings(INSTALLED_BACKENDS={
