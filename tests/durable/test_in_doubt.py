@@ -11,6 +11,7 @@ import json
 from datetime import timedelta
 from io import StringIO
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.core.management import call_command
@@ -33,11 +34,13 @@ pytestmark = [pytest.mark.django_db]
 
 SECRET = "s3cret-token-for-reports"
 KANNEL = "rapidsms.backends.kannel.KannelBackend"
+HTTP = "rapidsms.backends.http.GenericHttpBackend"
 
-# This module is the URLconf of the Kannel test: the backend's status URL, as
-# rapidsms.backends.urls mounts it.
+# This module is the URLconf of the report tests: the backends' status URLs,
+# as rapidsms.backends.urls mounts them.
 urlpatterns = [
-    path("backends/", include(backend_urlpatterns({"kannel": {"ENGINE": KANNEL}}))),
+    path("backends/", include(backend_urlpatterns({"kannel": {"ENGINE": KANNEL},
+                                                   "gw": {"ENGINE": HTTP}}))),
 ]
 
 
@@ -94,6 +97,34 @@ def test_a_kannel_delivery_report_settles_a_message_in_doubt(kannel_router, clie
     answer = client.get(kannel_fetches(dlr_url, d=code, p="+15550001", A="stat:x"))
 
     assert answer.status_code == 200
+    transmission.refresh_from_db()
+    assert transmission.status == settled
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize(("word", "settled"), [("delivered", Status.DELIVERED),
+                                               ("failed", Status.FAILED)])
+def test_a_generic_http_delivery_report_settles_a_message_in_doubt(settings, client, word,
+                                                                   settled):
+    """The status URL handed to the gateway with each request carries our message id."""
+    from rapidsms.router.db.router import DatabaseRouter
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    conf = {"ENGINE": HTTP, "url": "http://127.0.0.1:9/send", "inbound_secrets": [SECRET],
+            "status_url": "http://testserver/backends/gw/status/"}
+    settings.INSTALLED_BACKENDS = {"gw": conf}
+    router = DatabaseRouter(apps=["rapidsms.contrib.default"], backends={"gw": conf})
+    settings.RAPIDSMS_ROUTER = router
+    backend = router.backends["gw"]
+    transmission = left_in_doubt(router, backend)
+    assert transmission.status == Status.UNKNOWN
+
+    request = backend.prepare_request(str(transmission.message_id), "hello", ["+15550001"], {})
+    status_url = request["data"]["status_url"]  # what the gateway calls back
+    # The gateway fetches it with its report's fields added to the query.
+    answer = client.get(f"{status_url}&{urlencode({'identity': '+15550001', 'status': word})}")
+
+    assert answer.status_code == 200, answer.content
     transmission.refresh_from_db()
     assert transmission.status == settled
 
