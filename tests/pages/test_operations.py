@@ -256,6 +256,27 @@ def test_the_dashboard_counts_traffic_per_backend_and_the_configured_backends(du
     assert "failed in the last 24 hours" in page
 
 
+def test_the_dashboard_counts_the_backlog_retries_messages_in_doubt_and_failures(
+    durable, staff
+):
+    from tests.durable.test_in_doubt import left_in_doubt
+
+    backend = durable.backends["mock"]
+    backend.failures += [MessageSendingError("no credit", retryable=False),
+                         MessageSendingError("busy", retryable=True)]
+    send("one", lookup_connections("mock", ["+15550001"]))  # fails for good
+    send("two", lookup_connections("mock", ["+15550002"]))  # waits for its retry
+    left_in_doubt(durable, backend, "+15550003")
+    page = staff.get("/").content.decode()
+    figures = {label.strip(): int(value) for value, label in re.findall(
+        r"<li(?: class=\"alert\")?><strong>(\d+)</strong> ([^<]+)", page)}
+    assert figures["waiting to be processed or sent"] == 1  # the retry is still to send
+    assert figures["waiting to be tried again"] == 1
+    assert figures["in doubt: the worker stopped while sending"] == 1
+    assert figures["failed in the last 24 hours"] == 1
+    assert re.search(r"the oldest for \d+ seconds?", page)
+
+
 # Live --------------------------------------------------------------------------------
 
 
