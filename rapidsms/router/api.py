@@ -8,13 +8,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, connections, router, transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string
 
 from rapidsms.conf import get_setting
 from rapidsms.messages.incoming import IncomingMessage
 from rapidsms.messages.outgoing import OutgoingMessage
+from rapidsms.router import connection_rows
 
 logger = logging.getLogger(__name__)
 
@@ -122,9 +122,10 @@ def lookup_connections(backend: Any, identities: Iterable[str] | str) -> list:
     if isinstance(identities, str):
         identities = [identities]
     wanted = [str(identity) for identity in identities]
+    if not wanted:
+        return []
     if isinstance(backend, Backend):
         backend_row, name = backend, backend.name
-        existing = Connection.objects.filter(backend=backend_row, identity__in=set(wanted))
     else:
         name = backend if isinstance(backend, str) else getattr(backend, "name", None)
         if not name:
@@ -132,17 +133,24 @@ def lookup_connections(backend: Any, identities: Iterable[str] | str) -> list:
                 f"lookup_connections() needs a backend name or Backend, not {backend!r}."
             )
         backend_row = None
+    unique = list(dict.fromkeys(wanted))
+    # PostgreSQL: one statement finds and creates (see connection_rows).
+    answer = connection_rows.find_or_create(backend_row, name, unique)
+    if answer is not None:
+        found, backend_row = answer
+    elif backend_row is not None:
+        found = {conn.identity: conn for conn in Connection.objects.filter(
+            backend=backend_row, identity__in=unique)}
+    else:
         # One query in the common case (every connection exists): the backend
         # row comes with the connections, so inbound views pay no extra look-up.
-        existing = Connection.objects.filter(
-            backend__name=name, identity__in=set(wanted)
-        ).select_related("backend")
-    found = {conn.identity: conn for conn in existing}
-    if backend_row is None and found:
-        backend_row = next(iter(found.values())).backend
-    missing = list(dict.fromkeys(identity for identity in wanted if identity not in found))
-    if missing:
-        created, backend_row = _insert_connections(backend_row, name, missing)
+        found = {conn.identity: conn for conn in Connection.objects.filter(
+            backend__name=name, identity__in=unique).select_related("backend")}
+        if found:
+            backend_row = next(iter(found.values())).backend
+    missing = [identity for identity in unique if identity not in found]
+    if missing and answer is None:
+        created, backend_row = connection_rows.insert_missing(backend_row, name, missing)
         found.update(created)
     if missing and backend_row is None:
         backend_row, _ = Backend.objects.get_or_create(name=name)
@@ -152,52 +160,6 @@ def lookup_connections(backend: Any, identities: Iterable[str] | str) -> list:
     for conn in found.values():
         conn.backend = backend_row  # saves a query per connection when the router groups them
     return [found[identity] for identity in wanted]
-
-
-def _insert_connections(
-    backend_row: Any, name: str, identities: list[str]
-) -> tuple[dict[str, Any], Any]:
-    """Create the connections of ``identities`` in one statement; return them and the backend row.
-
-    On PostgreSQL and SQLite: one ``INSERT ... SELECT ... ON CONFLICT DO
-    NOTHING RETURNING``, which needs no savepoint and takes the backend's id
-    by its name, so a first message from a new number costs one statement,
-    not five. An identity another process created meanwhile is left out, as is
-    everything when the backend has no row yet: the caller creates those
-    the slow way. Elsewhere nothing is created here.
-    """
-    from rapidsms.models import Backend, Connection
-
-    connection = connections[router.db_for_write(Connection)]
-    if connection.vendor not in ("postgresql", "sqlite"):
-        return {}, backend_row
-    quote = connection.ops.quote_name
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    where, key = (f"b.{quote('id')} = %s", backend_row.pk) if backend_row is not None else (
-        f"b.{quote('name')} = %s", name)
-    # INSERT ... SELECT: no row at all, rather than an error, when the backend has none.
-    values = ", ".join(["(%s)"] * len(identities))
-    sql = (
-        f"INSERT INTO {quote(Connection._meta.db_table)} ({quote('backend_id')}, "
-        f"{quote('identity')}, {quote('created_on')}, {quote('modified_on')}) "
-        f"SELECT b.{quote('id')}, v.column1, %s, %s "
-        f"FROM {quote(Backend._meta.db_table)} AS b, (VALUES {values}) AS v WHERE {where} "
-        f"ON CONFLICT DO NOTHING RETURNING {quote('id')}, {quote('backend_id')}, "
-        f"{quote('identity')}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [now, now, *identities, key])
-        inserted = cursor.fetchall()
-    created: dict[str, Any] = {}
-    for pk, backend_id, identity in inserted:
-        if backend_row is None:
-            backend_row = Backend(pk=backend_id, name=name)
-            backend_row._state.adding, backend_row._state.db = False, connection.alias
-        conn = Connection(pk=pk, backend=backend_row, identity=identity,
-                          created_on=timezone.now(), modified_on=timezone.now())
-        conn._state.adding, conn._state.db = False, connection.alias
-        created[identity] = conn
-    return created, backend_row
 
 
 def _get_or_create_connection(backend_row: Any, identity: str) -> Any:
