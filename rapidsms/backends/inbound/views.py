@@ -357,7 +357,13 @@ class InboundView(GatewayView):
 
     def route(self, message: GatewayMessage) -> bool:
         """Pass ``message`` through the intake; return False for a duplicate left unrouted."""
-        return self.get_intake().route(message)
+        try:
+            return self.get_intake().route(message)
+        except UnicodeError as exc:
+            # The sender's bytes were read and decoded before this: a
+            # UnicodeError from the claim, the router or an app is a fault of
+            # ours, to be answered 500 (so the gateway retries), not 400.
+            raise RuntimeError(f"Routing the message failed: {exc!r}") from exc
 
     def pass_to_router(self, message: GatewayMessage) -> None:
         """Hand a claimed message to the router (override to do something first)."""
