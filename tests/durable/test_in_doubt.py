@@ -104,8 +104,9 @@ def test_a_kannel_delivery_report_settles_a_message_in_doubt(kannel_router, clie
 @pytest.mark.urls(__name__)
 @pytest.mark.parametrize(("word", "settled"), [("delivered", Status.DELIVERED),
                                                ("failed", Status.FAILED)])
+@pytest.mark.parametrize("method", ["get", "post"])
 def test_a_generic_http_delivery_report_settles_a_message_in_doubt(settings, client, word,
-                                                                   settled):
+                                                                   settled, method):
     """The status URL handed to the gateway with each request carries our message id."""
     from rapidsms.router.db.router import DatabaseRouter
 
@@ -121,8 +122,11 @@ def test_a_generic_http_delivery_report_settles_a_message_in_doubt(settings, cli
 
     request = backend.prepare_request(str(transmission.message_id), "hello", ["+15550001"], {})
     status_url = request["data"]["status_url"]  # what the gateway calls back
-    # The gateway fetches it with its report's fields added to the query.
-    answer = client.get(f"{status_url}&{urlencode({'identity': '+15550001', 'status': word})}")
+    report = {"identity": "+15550001", "status": word}
+    if method == "get":  # the gateway fetches it with its report's fields added to the query
+        answer = client.get(f"{status_url}&{urlencode(report)}")
+    else:  # or posts its report's fields to it
+        answer = client.post(status_url, report)
 
     assert answer.status_code == 200, answer.content
     transmission.refresh_from_db()

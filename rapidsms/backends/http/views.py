@@ -200,7 +200,8 @@ class GenericHttpStatusView(StatusView):
         return DeliveryReport(
             status=status,
             raw_status=raw_status,
-            message_id=self.optional(data, "message_id"),
+            message_id=self.optional(data, "message_id") or self.optional(
+                request.GET, "message_id"),  # a POST to the status_url: ours is in its query
             external_id=self.optional(data, "external_id"),
             identity=self.optional(data, "identity"),
             error=self.optional(data, "error"),
