@@ -109,3 +109,29 @@ def test_delivered_retried_cancelled_and_in_doubt_move_too(client, settings, dur
     assert moved("rapidsms_messages_retried_total") == 1
     assert moved("rapidsms_messages_in_doubt") == 1
     assert moved("rapidsms_messages_failed_total") == 0
+
+
+def test_a_scrape_that_cannot_be_answered_now_is_503_with_retry_after(
+    client, settings, durable, monkeypatch, caplog  # noqa: F811
+):
+    from django.db import OperationalError
+
+    from rapidsms.router.db import metrics
+
+    settings.RAPIDSMS_METRICS_TOKENS = [TOKEN]
+
+    def database_down(*args, **kwargs):
+        raise OperationalError("could not connect to server")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(metrics.MessageStoreCollector, "collect", database_down)
+        answer = client.get(URL, HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert answer.status_code == 503 and int(answer["Retry-After"]) > 0
+    assert "database" in answer.json()["error"]
+    assert any(record.exc_info for record in caplog.records), "no traceback was logged"
+
+    with monkeypatch.context() as patch:
+        patch.setitem(__import__("sys").modules, "prometheus_client", None)  # not installed
+        answer = client.get(URL, HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert answer.status_code == 503 and int(answer["Retry-After"]) > 0
+    assert "prometheus-client" in answer.json()["error"]

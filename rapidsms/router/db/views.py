@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Count, Min
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -192,10 +192,20 @@ def metrics(request: HttpRequest) -> HttpResponse:
         body, content_type = render_metrics()
     except ImportError:
         logger.error("The metrics URL needs prometheus-client: pip install 'rapidsms[metrics]'.")
-        return JsonResponse({"error": "prometheus-client is not installed on the server."},
-                            status=503)
+        return unavailable("prometheus-client is not installed on the server.")
+    except DatabaseError:
+        # The counts come from the message store: the scrape may be retried.
+        logger.exception("The metrics could not be read from the database.")
+        return unavailable("The database is unavailable; the metrics cannot be read now.")
     response = HttpResponse(body, content_type=content_type)
     patch_vary_headers(response, ["Authorization", "Cookie"])
+    return response
+
+
+def unavailable(error: str) -> JsonResponse:
+    """Return a 503 JSON answer saying ``error``, with ``Retry-After`` as every 503 has."""
+    response = JsonResponse({"error": error}, status=503)
+    response["Retry-After"] = str(HEALTH_RETRY_AFTER)
     return response
 
 
