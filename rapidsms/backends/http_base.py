@@ -170,6 +170,17 @@ class HttpBackendBase(BackendBase):
         # Errors and log lines written away from this object (the router, a worker) too.
         remember_secrets(self.name, [*self.inbound_secrets, *option_secrets(self._config)])
 
+    def bad_option(self, option: str, value: Any, expected: str) -> ImproperlyConfigured:
+        """Return the error for an option whose value is not valid; ``configure()`` raises it.
+
+        It names the backend, the option, the value and what was ``expected``
+        ("an http:// or https:// URL"). Never pass a secret as ``value``.
+        """
+        return ImproperlyConfigured(
+            f"Backend {self.name!r}: option {option} = {value!r} is not valid; "
+            f"expected {expected}."
+        )
+
     # Hooks ------------------------------------------------------------------
 
     def build_session(self) -> requests.Session:

@@ -68,9 +68,9 @@ class AfricasTalkingBackend(HttpBackendBase):
                     "to your Africa's Talking application's username and API key."
                 )
         if sender_id is not None and (not isinstance(sender_id, str) or not sender_id):
-            raise self._bad_option("sender_id", sender_id, "a short code or sender id")
+            raise self.bad_option("sender_id", sender_id, "a short code or sender id")
         if not isinstance(sandbox, bool):
-            raise self._bad_option("sandbox", sandbox, "True or False")
+            raise self.bad_option("sandbox", sandbox, "True or False")
         if sandbox and username != SANDBOX_USERNAME:
             raise ImproperlyConfigured(
                 f"Backend {self.name!r}: the sandbox takes only the username "
@@ -78,7 +78,7 @@ class AfricasTalkingBackend(HttpBackendBase):
             )
         if api_url is not None and not (
                 isinstance(api_url, str) and api_url.startswith(("http://", "https://"))):
-            raise self._bad_option("api_url", api_url, "an http:// or https:// URL")
+            raise self.bad_option("api_url", api_url, "an http:// or https:// URL")
         self.username, self.api_key, self.sender_id = username, api_key, sender_id
         self.sandbox = sandbox
         self.api_url = (api_url or (SANDBOX_API_URL if sandbox else LIVE_API_URL)).rstrip("/")
@@ -160,12 +160,6 @@ class AfricasTalkingBackend(HttpBackendBase):
         return Refused(f"Africa's Talking refused it: {recipient.get('status') or status.name} "
                        f"(statusCode {str(code)[:20]})", retryable=status.retryable,
                        retry_after=status.retry_after)
-
-    def _bad_option(self, option: str, value: Any, expected: str) -> ImproperlyConfigured:
-        return ImproperlyConfigured(
-            f"Backend {self.name!r}: option {option} = {value!r} is not valid; "
-            f"expected {expected}."
-        )
 
 
 def message_data(response: requests.Response) -> dict[str, Any] | None:

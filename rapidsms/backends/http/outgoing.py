@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
-
 from rapidsms.backends.http_base import HttpBackendBase
 from rapidsms.backends.status import Status
 from rapidsms.errors import MessageSendingError
@@ -93,12 +91,12 @@ class GenericHttpBackend(HttpBackendBase):
         self.url = url
         self.method = str(method).upper()
         if self.method not in ("GET", "POST"):
-            raise self._bad_option("method", method, "'GET' or 'POST'")
+            raise self.bad_option("method", method, "'GET' or 'POST'")
         self.body = str(body).lower()
         if self.body not in ("form", "json"):
-            raise self._bad_option("body", body, "'form' or 'json'")
+            raise self.bad_option("body", body, "'form' or 'json'")
         if url is not None and not str(url).startswith(("http://", "https://")):
-            raise self._bad_option("url", url, "an http:// or https:// URL")
+            raise self.bad_option("url", url, "an http:// or https:// URL")
         self.identity_name = identity_name
         self.text_name = text_name
         self.id_name = id_name
@@ -110,15 +108,15 @@ class GenericHttpBackend(HttpBackendBase):
         self.status_url_name = status_url_name
         unknown = set(inbound_params or {}) - set(DEFAULT_INBOUND_PARAMS)
         if unknown:
-            raise self._bad_option("inbound_params", inbound_params,
-                                   "a dict with keys " + ", ".join(DEFAULT_INBOUND_PARAMS))
+            raise self.bad_option("inbound_params", inbound_params,
+                                  "a dict with keys " + ", ".join(DEFAULT_INBOUND_PARAMS))
         # Only what the project set: the view's own params are the defaults.
         self.inbound_params = dict(inbound_params or {})
         self.status_map = {**DEFAULT_STATUS_MAP}
         for raw, status in (status_map or {}).items():
             if status not in Status.values:
-                raise self._bad_option("status_map", status_map,
-                                       "values among " + ", ".join(Status.values))
+                raise self.bad_option("status_map", status_map,
+                                      "values among " + ", ".join(Status.values))
             self.status_map[str(raw).lower()] = status
         super().configure(**options)
 
@@ -160,9 +158,3 @@ class GenericHttpBackend(HttpBackendBase):
     def map_status(self, raw_status: str) -> str | None:
         """Return our status for a gateway's status word, or None if unknown."""
         return self.status_map.get(raw_status.strip().lower())
-
-    def _bad_option(self, option: str, value: Any, expected: str) -> ImproperlyConfigured:
-        return ImproperlyConfigured(
-            f"Backend {self.name!r}: option {option} = {value!r} is not valid; "
-            f"expected {expected}."
-        )

@@ -257,22 +257,16 @@ class KannelBackend(HttpBackendBase):
 
     # Option checks ------------------------------------------------------------
 
-    def _bad_option(self, option: str, value: Any, expected: str) -> ImproperlyConfigured:
-        return ImproperlyConfigured(
-            f"Backend {self.name!r}: option {option} = {value!r} is not valid; "
-            f"expected {expected}."
-        )
-
     def _check_url(self, option: str, value: Any) -> str:
         if not isinstance(value, str) or not value.lower().startswith(("http://", "https://")):
-            raise self._bad_option(option, value, "an http:// or https:// URL")
+            raise self.bad_option(option, value, "an http:// or https:// URL")
         return value
 
     def _check_params(self, value: Any) -> dict[str, Any]:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            raise self._bad_option("sendsms_params", value, "a dict of sendsms parameters")
+            raise self.bad_option("sendsms_params", value, "a dict of sendsms parameters")
         for key in value:
             if str(key).lower() in RESERVED_PARAMS:
                 raise ImproperlyConfigured(
@@ -287,8 +281,8 @@ class KannelBackend(HttpBackendBase):
         try:
             python_codec(str(value))
         except LookupError:
-            raise self._bad_option("charset", value,
-                                   "a charset name such as 'UTF-8' or 'ISO-8859-1'") from None
+            raise self.bad_option("charset", value,
+                                  "a charset name such as 'UTF-8' or 'ISO-8859-1'") from None
         return str(value)
 
     def _check_coding(self, value: Any) -> int | None:
@@ -299,7 +293,7 @@ class KannelBackend(HttpBackendBase):
         except (TypeError, ValueError):
             coding = -1
         if isinstance(value, bool) or coding not in CODINGS:
-            raise self._bad_option("coding", value, "0 (7-bit), 1 (8-bit) or 2 (UCS-2)")
+            raise self.bad_option("coding", value, "0 (7-bit), 1 (8-bit) or 2 (UCS-2)")
         return coding
 
     def _check_errors(self, value: Any) -> str | None:
@@ -308,7 +302,7 @@ class KannelBackend(HttpBackendBase):
         try:
             codecs.lookup_error(str(value))
         except LookupError:
-            raise self._bad_option("encode_errors", value, "'strict' or none") from None
+            raise self.bad_option("encode_errors", value, "'strict' or none") from None
         if value != "strict":
             logger.warning(
                 "Backend %r: encode_errors=%r is not applied, because it would drop or replace "

@@ -90,23 +90,23 @@ class TwilioBackend(HttpBackendBase):
                 "as '+15017122661') and messaging_service_sid (a Messaging Service, 'MG...')."
             )
         if from_number is not None and (not isinstance(from_number, str) or not from_number):
-            raise self._bad_option("from_number", from_number, "a Twilio number or sender id")
+            raise self.bad_option("from_number", from_number, "a Twilio number or sender id")
         if messaging_service_sid is not None and not (
             isinstance(messaging_service_sid, str)
             and MESSAGING_SERVICE_SID.fullmatch(messaging_service_sid)
         ):
-            raise self._bad_option("messaging_service_sid", messaging_service_sid,
-                                   "a Messaging Service SID ('MG' and 32 hex digits)")
+            raise self.bad_option("messaging_service_sid", messaging_service_sid,
+                                  "a Messaging Service SID ('MG' and 32 hex digits)")
         for option, value in (("public_url", public_url), ("api_url", api_url)):
             if value is not None and not _is_http_url(value):
-                raise self._bad_option(option, value, "an http:// or https:// URL")
+                raise self.bad_option(option, value, "an http:// or https:// URL")
         if isinstance(status_callback, str):
             if not _is_http_url(status_callback):
-                raise self._bad_option("status_callback", status_callback,
-                                       "True, False or an http(s):// URL")
+                raise self.bad_option("status_callback", status_callback,
+                                      "True, False or an http(s):// URL")
         elif not isinstance(status_callback, bool):
-            raise self._bad_option("status_callback", status_callback,
-                                   "True, False or an http(s):// URL")
+            raise self.bad_option("status_callback", status_callback,
+                                  "True, False or an http(s):// URL")
         elif status_callback and public_url is None:
             raise ImproperlyConfigured(
                 f"Backend {self.name!r}: status_callback = True needs public_url (the "
@@ -211,12 +211,6 @@ class TwilioBackend(HttpBackendBase):
     def secret_values(self) -> list[str]:
         """Return the base's secrets and the auth token, never to be logged."""
         return [*super().secret_values(), self.auth_token]
-
-    def _bad_option(self, option: str, value: Any, expected: str) -> ImproperlyConfigured:
-        return ImproperlyConfigured(
-            f"Backend {self.name!r}: option {option} = {value!r} is not valid; "
-            f"expected {expected}."
-        )
 
 
 def _is_http_url(value: Any) -> bool:
