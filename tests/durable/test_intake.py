@@ -69,3 +69,44 @@ def test_racing_workers_claim_each_transmission_once(postgresql, store_router, m
     for thread in threads:
         thread.join()
     assert sorted(claimed) == sorted(ids)
+
+
+@pytest.mark.parametrize("listening", [False, True], ids=["one-statement", "signals"])
+def test_an_incoming_message_is_stored_with_its_transmission_in_one_statement(
+    postgresql, store_router, listening
+):
+    """The hand-written INSERT stores what the ORM would, and gives way to save() signals."""
+    from django.db.models.signals import post_save
+    from django.test.utils import CaptureQueriesContext
+
+    from rapidsms.router.db.store import save_incoming
+
+    (conn,) = lookup_connections("mock", ["+15550042"])
+    saved: list[str] = []
+
+    def note(sender, instance, created, **kwargs):
+        saved.append(sender.__name__)
+
+    msg = store_router.new_incoming_message(
+        text="héllo ☃", connections=[conn], fields={"external_id": "gw-7", "n": [1, 2]})
+    if listening:
+        post_save.connect(note, sender=Message)
+        post_save.connect(note, sender=Transmission)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            row = save_incoming(msg)
+    finally:
+        post_save.disconnect(note, sender=Message)
+        post_save.disconnect(note, sender=Transmission)
+    assert saved == (["Message", "Transmission"] if listening else [])
+    statements = [q["sql"] for q in queries if q["sql"] not in ("BEGIN", "COMMIT")]
+    assert len(statements) == (2 if listening else 1), statements
+    assert row.pk and not row._state.adding
+    stored = Message.objects.get(pk=row.pk)
+    assert (stored.direction, stored.text, stored.fields, stored.external_id) == (
+        "I", "héllo ☃", {"external_id": "gw-7", "n": [1, 2]}, "gw-7")
+    (transmission,) = stored.transmissions.all()
+    assert (transmission.connection_id, transmission.backend, transmission.identity,
+            transmission.status, transmission.direction) == (
+        conn.pk, "mock", "+15550042", Status.RECEIVED, "I")
+    assert transmission.date == stored.date == transmission.queued_at

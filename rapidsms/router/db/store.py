@@ -17,9 +17,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import InterfaceError, OperationalError, models, transaction
 from django.db import connections as databases
-from django.db import router as database_routers
 from django.db.models import Case, F, Min, Q, QuerySet, Value, When
-from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -38,6 +36,7 @@ from rapidsms.router.db.conf import COUNTDOWN_LIMIT
 from rapidsms.router.db.errors import MessageStoreUnavailable
 from rapidsms.router.db.models import Message, Transmission, TransmissionEvent
 from rapidsms.router.db.retry import decide, decide_deferred
+from rapidsms.router.db.rows import insert_rows, insert_with_child
 from rapidsms.router.db.status import CLAIMABLE, Direction, Status
 
 logger = logging.getLogger("rapidsms.router.db")
@@ -82,10 +81,8 @@ def save_incoming(msg: IncomingMessage) -> Message:
                 message_class=class_path(msg, IncomingMessage),
                 date=now,
             )
-            insert_rows([dbm])
-            insert_rows([
+            transmissions = [
                 Transmission(
-                    message=dbm,
                     connection=connection,
                     direction=Direction.INCOMING,
                     backend=connection.backend.name,
@@ -97,7 +94,14 @@ def save_incoming(msg: IncomingMessage) -> Message:
                     dispatched_at=now,
                 )
                 for connection in connections
-            ])
+            ]
+            if len(transmissions) == 1:  # what receive() makes: one statement
+                insert_with_child(dbm, transmissions[0], "message")
+            else:
+                insert_rows([dbm])
+                for transmission in transmissions:
+                    transmission.message = dbm
+                insert_rows(transmissions)
     except (OperationalError, InterfaceError) as exc:
         raise MessageStoreUnavailable(
             f"The incoming message could not be stored, the database is unavailable: {exc}"
@@ -105,52 +109,6 @@ def save_incoming(msg: IncomingMessage) -> Message:
     except TypeError as exc:
         raise ValueError(f"The message's fields cannot be stored as JSON: {exc}") from exc
     return dbm
-
-
-#: The INSERT of each model and number of rows, by database (see insert_rows).
-_insert_sql: dict[tuple[type, str, int], str] = {}
-
-
-def insert_rows(rows: list[Any]) -> None:
-    """Insert ``rows`` (unsaved, all of one model) and set their primary keys.
-
-    What ``bulk_create()`` does, with the statement's text built once per
-    model and number of rows: building it with the ORM for every incoming
-    message cost a web process more than the database spent on it. On
-    PostgreSQL and SQLite, and when nobody listens to the model's
-    ``pre_save`` or ``post_save`` (which ``save()`` sends); otherwise the ORM.
-    """
-    if not rows:
-        return
-    model = type(rows[0])
-    alias = database_routers.db_for_write(model)
-    connection = databases[alias]
-    if connection.vendor not in ("postgresql", "sqlite") or (
-        pre_save.has_listeners(model) or post_save.has_listeners(model)
-    ):
-        for row in rows:
-            row.save(force_insert=True, using=alias)
-        return
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    key = (model, alias, len(rows))
-    sql = _insert_sql.get(key)
-    if sql is None:
-        quote = connection.ops.quote_name
-        placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        sql = _insert_sql[key] = (
-            f"INSERT INTO {quote(model._meta.db_table)} "
-            f"({', '.join(quote(field.column) for field in fields)}) "
-            f"VALUES {', '.join([placeholders] * len(rows))} "
-            f"RETURNING {quote(model._meta.pk.column)}"
-        )
-    params = [field.get_db_prep_save(field.pre_save(row, True), connection)
-              for row in rows for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        keys = cursor.fetchall()
-    for row, (pk,) in zip(rows, keys, strict=True):
-        row.pk = pk
-        row._state.adding, row._state.db = False, alias
 
 
 def rebuild_incoming(dbm: Message, transmissions: Sequence[Transmission]) -> IncomingMessage:
