@@ -4,6 +4,10 @@ A health worker sends, for example, ``STOCK ORS 12``; the app stores a
 :class:`~supplies.models.StockReport` and confirms it, with the count the
 same phone reported last time for that item. Every other message is left to
 the other apps (and, in the end, to the default app).
+
+Each reply is written in the sender's language: their contact's
+``language`` (``LANG sw``), else the project's ``LANGUAGE_CODE``. The
+translations are in this app's ``locale`` folder.
 """
 
 from __future__ import annotations
@@ -11,13 +15,22 @@ from __future__ import annotations
 import logging
 import re
 
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
 from rapidsms.apps.base import AppBase
 from rapidsms.messages.incoming import IncomingMessage
+from rapidsms.utils.translation import connection_language
 from supplies.models import ITEM_MAX_LENGTH, StockReport
 
 logger = logging.getLogger(__name__)
 
-STOCK_HELP = "To report stock, send STOCK, the item and the count, for example: STOCK ORS 12"
+#: How to report, sent for ``STOCK`` alone and after a report that is refused.
+#: Lazy: it is read in the language active where it is used.
+STOCK_HELP = gettext_lazy(
+    "To report stock, send STOCK, the item and the count, for example: STOCK ORS 12"
+)
 MAX_COUNT = 999_999
 
 # "stock" as a word of its own ("stockpile" is not ours), then anything.
@@ -33,27 +46,38 @@ class SuppliesApp(AppBase):
         match = _KEYWORD.match(msg.text)
         if match is None:
             return False
-        rest = match.group("rest")
+        connection = msg.connections[0] if msg.connections else None
+        # gettext() inside this block writes in the sender's language.
+        with translation.override(connection_language(connection)):
+            self.answer(msg, match.group("rest"))
+        return True
+
+    def answer(self, msg: IncomingMessage, rest: str | None) -> None:
+        """Reply to ``STOCK <rest>``: record a valid report, or say what is wrong."""
         if not rest:
-            msg.respond(STOCK_HELP)
-            return True
+            msg.respond(str(STOCK_HELP))
+            return
         report = _REPORT.match(rest)
         if report is None:
-            msg.error(f"Sorry, that report has no count. {STOCK_HELP}")
-            return True
+            msg.error(with_help(_("Sorry, that report has no count.")))
+            return
         item = " ".join(report.group("item").split()).upper()
         digits = report.group("count")
         if not any(char.isalpha() for char in item):
-            msg.error(f"Sorry, {item} is not an item name. {STOCK_HELP}")
+            msg.error(with_help(_("Sorry, %(item)s is not an item name.") % {"item": item}))
         elif len(item) > ITEM_MAX_LENGTH:
-            msg.error(f"Sorry, item names are at most {ITEM_MAX_LENGTH} characters long.")
+            msg.error(ngettext(
+                "Sorry, item names are at most %(limit)d character long.",
+                "Sorry, item names are at most %(limit)d characters long.",
+                ITEM_MAX_LENGTH,
+            ) % {"limit": ITEM_MAX_LENGTH})
         elif len(digits) > len(str(MAX_COUNT)) or int(digits) > MAX_COUNT:
             msg.error(
-                f"Sorry, {digits} is more than {MAX_COUNT}; check the count and send it again."
+                _("Sorry, %(count)s is more than %(limit)d; check the count and send it again.")
+                % {"count": digits, "limit": MAX_COUNT}
             )
         else:
             self.record(msg, item, int(digits))
-        return True
 
     def record(self, msg: IncomingMessage, item: str, count: int) -> None:
         """Store the report and reply with the count and the previous one."""
@@ -61,7 +85,15 @@ class SuppliesApp(AppBase):
         previous = StockReport.objects.filter(connection=connection, item=item).first()
         StockReport.objects.create(connection=connection, item=item, quantity=count)
         logger.info("%s reported %s %s in stock.", connection.identity, count, item)
-        reply = f"Thank you. {item}: {count} in stock"
-        if previous is not None:
-            reply += f" (last report: {previous.quantity})"
-        msg.respond(reply + ".")
+        values = {"item": item, "count": count}
+        if previous is None:
+            reply = _("Thank you. %(item)s: %(count)d in stock.") % values
+        else:
+            reply = _("Thank you. %(item)s: %(count)d in stock (last report: %(last)d).") % {
+                **values, "last": previous.quantity}
+        msg.respond(reply)
+
+
+def with_help(text: str) -> str:
+    """Return ``text`` followed by :data:`STOCK_HELP`, in the active language."""
+    return f"{text} {STOCK_HELP}"

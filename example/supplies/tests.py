@@ -11,9 +11,12 @@ from io import StringIO
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import TestCase
+from django.utils import translation
+from django.utils.translation import gettext
 
 from rapidsms.backends.database.models import BackendMessage
 from rapidsms.contrib.httptester.storage import conversation, store_and_queue
+from rapidsms.models import Contact
 from rapidsms.tests.harness import TestScript
 from supplies.app import MAX_COUNT, STOCK_HELP
 from supplies.handlers.help import HELP_TEXT, HelpHandler
@@ -92,9 +95,53 @@ class StockConversationTest(TestScript):
         """)
 
 
+class ContactsLanguageTest(TestScript):
+    """Each reply comes in the sender's language, from the catalogues in ``locale``."""
+
+    strict = True
+
+    def speaker(self, identity: str, language: str) -> None:
+        connection = self.lookup_connections([identity])[0]
+        connection.contact = Contact.objects.create(name=identity, language=language)
+        connection.save()
+
+    def test_every_reply_is_in_the_contacts_language(self) -> None:
+        thanks = "Thank you. %(item)s: %(count)d in stock."
+        again = "Thank you. %(item)s: %(count)d in stock (last report: %(last)d)."
+        with translation.override("en"):
+            english = {str(STOCK_HELP), str(HELP_TEXT), thanks % {"item": "ORS", "count": 4}}
+        for number, language in enumerate(["fr", "es", "pt", "sw", "ar"]):
+            identity = f"+1555002{number}"
+            self.speaker(identity, language)
+            with translation.override(language):
+                first = gettext(thanks) % {"item": "ORS", "count": 4}
+                second = gettext(again) % {"item": "ORS", "count": 6, "last": 4}
+                stock_help, help_text = str(STOCK_HELP), str(HELP_TEXT)
+            with self.subTest(language=language):
+                # Translated: a missing catalogue would give the English text.
+                self.assertFalse({first, stock_help, help_text} & english)
+                self.runScript(f"""
+                    {identity} > stock ors 4
+                    {identity} < {first}
+                    {identity} > stock ors 6
+                    {identity} < {second}
+                    {identity} > stock
+                    {identity} < {stock_help}
+                    {identity} > help
+                    {identity} < {help_text}
+                """)
+
+    def test_the_limit_on_item_names_takes_the_languages_plural_form(self) -> None:
+        self.speaker("+15550030", "ar")
+        self.runScript(f"""
+            +15550030 > stock {"x" * 41} 3
+            +15550030 < عذرًا، يجب ألا يتجاوز اسم الصنف 40 حرفًا.
+        """)
+
+
 class HelpHandlerTest(TestCase):
     def test_answers_help_only(self) -> None:
-        self.assertEqual(HelpHandler.test("HELP"), [HELP_TEXT])
+        self.assertEqual(HelpHandler.test("HELP"), [str(HELP_TEXT)])
         self.assertIs(HelpHandler.test("helper"), False)
 
 

@@ -1,10 +1,11 @@
 """Every text the code marks is translated, and every shipped ``.mo`` is up to date.
 
-The texts are extracted from a copy of the package with Django's
-``makemessages`` (GNU gettext's ``xgettext``), as ``make messages`` does, and
-each catalogue in each language must translate all of them; its ``.po`` is
-compiled with ``msgfmt --check-format`` (placeholders must match) and must
-give exactly the shipped ``.mo``. A failure names the texts to translate:
+The texts are extracted from a copy of the package and of the example
+project's app with Django's ``makemessages`` (GNU gettext's ``xgettext``),
+as ``make messages`` does, and each catalogue in each language must
+translate all of them; its ``.po`` is compiled with ``msgfmt
+--check-format`` (placeholders must match) and must give exactly the
+shipped ``.mo``. A failure names the texts to translate:
 run ``make messages``, translate the new ``msgstr`` lines, run it again.
 """
 

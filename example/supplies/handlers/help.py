@@ -1,10 +1,14 @@
-"""``HELP``: replies with what the demo understands."""
+"""``HELP``: replies with what the demo understands, in the sender's language."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from rapidsms.contrib.handlers.handlers.keyword import KeywordHandler
 
-HELP_TEXT = (
+#: Lazy: the handlers app runs each handler with the sender's language active,
+#: and the text is read there.
+HELP_TEXT = gettext_lazy(
     "Send STOCK <item> <count> to report stock (e.g. STOCK ORS 12), "
     "ECHO <text> to get the text back, or ping."
 )
@@ -17,7 +21,7 @@ class HelpHandler(KeywordHandler):
     keyword = r"help\b"
 
     def help(self) -> None:
-        self.respond(HELP_TEXT)
+        self.respond(str(HELP_TEXT))
 
     def handle(self, text: str) -> None:
-        self.respond(HELP_TEXT)
+        self.respond(str(HELP_TEXT))
