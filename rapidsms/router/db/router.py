@@ -409,6 +409,10 @@ class DatabaseRouter(BlockingRouter):
             # the end of the next slot, so they go out together.
             now = timezone.now().timestamp()
             eta = datetime.fromtimestamp((now // window + 2) * window, UTC)
+            # Not due before then either: a task of an earlier slot that
+            # runs late must not take them away in a broadcast of a few.
+            Transmission.objects.filter(pk__in=ids, next_attempt_at__lt=eta).update(
+                next_attempt_at=eta)
         if self.is_eager(backend_name):
             if eta is None:
                 after_commit(
