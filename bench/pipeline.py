@@ -24,6 +24,12 @@ message's row) to send (the reply's ``sent`` time), p50 and p99.
 Everything runs on this machine, so the load generator, the web server, the
 sink (a process of its own), PostgreSQL, the broker and the workers share
 its CPUs.
+
+Last, it measures the deployment as ``docs/howto/deploy.rst`` runs it: the
+guide's settings and processes (gunicorn, the ``incoming`` and ``send``
+workers, beat), with ``bench/deployed.py``, whose options go in
+``--deployed-args``. ``--deployed only`` runs just that; ``--deployed no``
+just the stages.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import argparse
 import logging
 import os
 import platform
+import shlex
 import statistics
 import subprocess
 import sys
@@ -240,8 +247,25 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0,
                         help="messages per second of the paced run that measures latency "
                              "without a backlog (0: skip it)")
+    parser.add_argument("--deployed", choices=["also", "only", "no"], default="also",
+                        help="also (the default) or only measure the deployment as the "
+                             "deployment guide runs it, with bench/deployed.py")
+    parser.add_argument("--deployed-args", default="",
+                        help="options for bench/deployed.py, in one string "
+                             "(e.g. \"--messages 5000 --rate 100\"; see its --help)")
     args = parser.parse_args()
+    if args.deployed != "only":
+        run_stages(args)
+    if args.deployed != "no":
+        # The guide's processes (gunicorn, the incoming and send workers, beat)
+        # with its settings, which the stage run above does not use.
+        print("\nAs deployed (bench/deployed.py):", flush=True)
+        subprocess.run([sys.executable, str(Path(__file__).with_name("deployed.py")),
+                        *shlex.split(args.deployed_args)], check=True)
 
+
+def run_stages(args: argparse.Namespace) -> None:
+    """Time each stage alone, then all at once, on this process's test settings."""
     ensure_database(os.environ["DATABASE_URL"])
     import django
     from django.core.management import call_command
