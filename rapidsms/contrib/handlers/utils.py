@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-import warnings
 from collections.abc import Iterable
+from warnings import warn
 
 from django.apps import apps as django_apps
 from django.conf import settings
@@ -38,7 +38,9 @@ def get_handlers() -> list[type[BaseHandler]]:
     """
     if hasattr(settings, "RAPIDSMS_HANDLERS"):
         return [load_handler(path) for path in settings.RAPIDSMS_HANDLERS]
-    warnings.warn(DISCOVERY_DEPRECATED, DeprecationWarning, stacklevel=2)
+    # warn() by its bare name, as in RapidSMS 2.x, whose tests patch
+    # "rapidsms.contrib.handlers.utils.warn" to see this warning.
+    warn(DISCOVERY_DEPRECATED, DeprecationWarning, stacklevel=2)
     excluded_apps = set(getattr(settings, "RAPIDSMS_HANDLERS_EXCLUDE_APPS", None) or [])
     app_names = [
         config.name

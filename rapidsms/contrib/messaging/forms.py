@@ -145,15 +145,35 @@ class MessagingForm(forms.Form):
         return result
 
 
+class SelectableIdsInput(forms.SelectMultiple):
+    """Connection ids posted as ``connections``, or as django-selectable's ``connections_1``.
+
+    RapidSMS 2.x's widget was a pair of inputs, the search box
+    (``<name>_0``) and the chosen ids (``<name>_1``); data written for it,
+    2.x tests included, posts the ids under ``<name>_1``.
+    """
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        if name not in data and f"{name}_1" in data:
+            name = f"{name}_1"
+        return super().value_from_datadict(data, files, name)
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return name not in data and f"{name}_1" not in data
+
+
 class MessageForm(forms.Form):
     """Deprecated: RapidSMS 2.x's form, ``message`` and ``connections``; use :class:`MessagingForm`.
 
-    ``connections`` takes connection ids (RapidSMS 2.x filled it with a
-    django-selectable widget, which is gone). Building the form warns.
+    ``connections`` takes connection ids, as ``connections`` or as
+    ``connections_1``, the field of the django-selectable widget RapidSMS
+    2.x used (the widget is gone). Building the form warns.
     """
 
     message = forms.CharField(widget=forms.Textarea(attrs={"placeholder": _("Message")}))
-    connections = forms.ModelMultipleChoiceField(queryset=Connection.objects.all())
+    connections = forms.ModelMultipleChoiceField(
+        queryset=Connection.objects.all(), widget=SelectableIdsInput
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         warn_deprecated(f"{__name__}.MessageForm", f"{__name__}.MessagingForm")

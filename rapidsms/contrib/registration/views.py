@@ -76,10 +76,12 @@ def contact(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         # How RapidSMS 2.x's edit form deleted; the page itself links to a confirmation.
         return delete_contact(request, pk)
     ensure_backend_rows()
-    form = ContactForm(request.POST or None, instance=instance)
+    # Bound on POST only, whatever the body: an empty POST is a form with errors.
+    data = request.POST if request.method == "POST" else None
+    form = ContactForm(data, instance=instance)
     # The default prefix ("connection_set"), as in RapidSMS 2.x: scripts and
     # overridden templates post its field names.
-    formset = ConnectionFormSet(request.POST or None, instance=instance)
+    formset = ConnectionFormSet(data, instance=instance)
     if request.method == "POST":
         if form.is_valid() and formset.is_valid():
             with transaction.atomic():
