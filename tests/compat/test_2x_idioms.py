@@ -6,14 +6,18 @@ the names 2.x tests patch, data posted with 2.x's field names.
 
 from __future__ import annotations
 
+import json
 from unittest import mock
 
+import requests
 from django.conf import settings
 from django.http import HttpRequest
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
 from rapidsms.backends.database.models import BackendMessage
+from rapidsms.backends.kannel import KannelBackend
+from rapidsms.backends.vumi.outgoing import VumiBackend
 from rapidsms.contrib.echo.handlers.echo import EchoHandler
 from rapidsms.contrib.echo.handlers.ping import PingHandler
 from rapidsms.contrib.handlers.utils import get_handlers
@@ -152,3 +156,71 @@ class ContactViewTest(CreateDataMixin, LoginMixin, TestCase):
         # The formset's management form is missing: an error shown, nothing saved.
         self.assertTrue(context["connection_formset"].non_form_errors())
         self.assertEqual(render.call_args[1]["status"], 400)
+
+
+class VumiPrepareRequestTest(CreateDataMixin, TestCase):
+    """Vumi's prepare_request() returns 2.x's keyword arguments of requests.post()."""
+
+    config = {"sendsms_url": "http://vumi.invalid/send/"}
+
+    def test_body_is_a_json_string_in_data(self):
+        backend = VumiBackend(None, "vumi", **self.config)
+        kwargs = backend.prepare_request("m1", "hi", ["+15550001"], {"external_id": "V1"})
+        self.assertEqual(kwargs["url"], self.config["sendsms_url"])
+        self.assertEqual(kwargs["headers"], {"content-type": "application/json"})
+        data = json.loads(kwargs["data"])
+        self.assertEqual(data["to_addr"], ["+15550001"])
+        self.assertEqual(data["content"], "hi")
+        self.assertEqual(data["in_reply_to"], "V1")
+        self.assertIn("m1", data["metadata"].values())
+        self.assertNotIn("auth", kwargs)
+
+    def test_credentials_are_in_auth(self):
+        backend = VumiBackend(None, "vumi", sendsms_user="u", sendsms_pass="p", **self.config)
+        kwargs = backend.prepare_request("m1", "hi", ["+15550001"], {})
+        self.assertEqual(kwargs["auth"], ("u", "p"))
+
+
+class MockedRequestsTest(CreateDataMixin, TestCase):
+    """A test that mocks requests.post or requests.get, as 2.x tests did, catches the send."""
+
+    def test_vumi_send_calls_the_mocked_post_with_prepare_request(self):
+        backend = VumiBackend(None, "vumi", sendsms_url="http://vumi.invalid/send/")
+        kwargs = backend.prepare_request("m1", "hi", ["+15550001"], {})
+        with mock.patch("rapidsms.backends.vumi.outgoing.requests.post") as post, \
+                mock.patch.object(requests.Session, "request") as session_request, \
+                self.assertWarnsRegex(DeprecationWarning, r"requests\.post is a mock"):
+            backend.send("m1", "hi", ["+15550001"], {})
+        post.assert_called_once_with(**kwargs)
+        session_request.assert_not_called()
+
+    def test_kannel_send_calls_the_mocked_get(self):
+        backend = KannelBackend(None, "kannel", sendsms_url="http://kannel.invalid/sendsms",
+                                sendsms_params={"username": "u", "password": "p"})
+        with mock.patch("rapidsms.backends.kannel.outgoing.requests.get",
+                        autospec=True) as get, \
+                self.assertWarns(DeprecationWarning):
+            backend.send("m2", "hello", ["+15550002"], {})
+        self.assertEqual(get.call_count, 1)
+        sent = get.call_args.kwargs
+        self.assertEqual(sent["url"], "http://kannel.invalid/sendsms")
+        self.assertEqual(sent["params"]["to"], "+15550002")
+        self.assertNotIn("method", sent)
+
+    def test_a_function_wrapping_requests_post_is_not_a_mock(self):
+        # An APM agent's wrapper, say: the backend keeps its session.
+        called = []
+
+        def wrapper(*args, **kwargs):
+            called.append(kwargs)
+            raise AssertionError("the session should have been used")
+
+        answer = requests.Response()
+        answer.status_code = 200
+        answer._content = b"[]"
+        backend = VumiBackend(None, "vumi", sendsms_url="http://vumi.invalid/send/")
+        with mock.patch.object(requests, "post", wrapper), \
+                mock.patch.object(requests.Session, "request", return_value=answer) as request:
+            backend.send("m3", "hi", ["+15550003"], {})
+        self.assertEqual(called, [])
+        self.assertEqual(request.call_count, 1)

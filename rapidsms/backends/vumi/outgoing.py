@@ -142,7 +142,16 @@ class VumiBackend(HttpBackendBase):
         for key in CONTEXT_KEYS:
             if key in context:
                 payload[key] = context[key]
-        return {"method": "POST", "url": self.sendsms_url, "json": payload}
+        # RapidSMS 2.x's keyword arguments of requests.post(), which 2.x tests
+        # read back: the body as a JSON string in "data", and "auth" when set.
+        request: dict[str, Any] = {
+            "url": self.sendsms_url,
+            "headers": {"content-type": "application/json"},
+            "data": json.dumps(payload, allow_nan=False),
+        }
+        if self.sendsms_user and self.sendsms_pass:
+            request["auth"] = (self.sendsms_user, self.sendsms_pass)
+        return request
 
     def parse_response(
         self,
