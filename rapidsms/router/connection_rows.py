@@ -28,6 +28,8 @@ from django.db import connections, router
 from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
+from rapidsms.utils.db_rows import instance_from_row
+
 #: Statement texts by (database alias, whether the backend is given by id, count).
 _find_or_create_sql: dict[tuple[str, bool, int], str] = {}
 
@@ -67,10 +69,9 @@ def find_or_create(
         return None  # no backend row yet: the caller makes it
     if backend_row is None:
         backend_row = Backend.from_db(alias, ["id", "name"], [rows[0][1], rows[0][-1]])
-    attnames = [field.attname for field in Connection._meta.concrete_fields]
     found: dict[str, Any] = {}
     for row in rows:
-        conn = Connection.from_db(alias, attnames, row[:-1])
+        conn = instance_from_row(Connection, alias, row[:-1])
         conn.backend = backend_row
         found[conn.identity] = conn
     return found, backend_row

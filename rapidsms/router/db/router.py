@@ -509,8 +509,11 @@ class DatabaseRouter(BlockingRouter):
                 by_identity = gateway_ids(results)
                 accepted = {row.pk: by_identity[row.identity] for row in group
                             if row.identity in by_identity}
-                self._record(store.record_sent, group, token, accepted)
-                announce(group)
+                written = self._record(store.record_sent, group, token, accepted)
+                if written is None:
+                    announce(group)  # read back: the statuses are not known here
+                else:
+                    announce(written, fresh=True)
 
     def coalesce_window(self, backend_name: str) -> float:
         """Return how long sends through ``backend_name`` wait for others of the same text."""

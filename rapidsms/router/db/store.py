@@ -32,6 +32,7 @@ from rapidsms.errors import MessageSendingError
 from rapidsms.messages.incoming import IncomingMessage
 from rapidsms.messages.outgoing import OutgoingMessage
 from rapidsms.redaction import redact, redact_data
+from rapidsms.router.db import statements
 from rapidsms.router.db.conf import COUNTDOWN_LIMIT
 from rapidsms.router.db.errors import MessageStoreUnavailable
 from rapidsms.router.db.models import Message, Transmission, TransmissionEvent
@@ -252,6 +253,8 @@ def claim(transmission_ids: Sequence[int]) -> tuple[uuid.UUID, list[Transmission
     now = timezone.now()
     due = now + timedelta(seconds=CLOCK_TOLERANCE)
     token = uuid.uuid4()
+    if databases[Transmission.objects.db].vendor == "postgresql":
+        return token, statements.claim(transmission_ids, token, now, due)
     claimed = (
         Transmission.objects.filter(
             pk__in=list(transmission_ids),
@@ -319,21 +322,27 @@ def align_retries(token: uuid.UUID) -> None:
 
 def record_sent(
     rows: Sequence[Transmission], token: uuid.UUID, gateway_ids: dict[int, str]
-) -> None:
+) -> list[Transmission] | None:
     """Mark claimed transmissions sent and keep the gateway's message ids (by primary key).
 
     Only a row still "sending" becomes "sent": a delivery report may
     already have moved it further, and it must stay there. Called after
     every ``backend.send()``, so that a worker that dies loses the outcome
-    of one call at most: on PostgreSQL it is one statement.
+    of one call at most: on PostgreSQL it is one statement, which also
+    returns the rows of ``rows`` it wrote, with their status and error as
+    they now are (so they need not be read again to be announced); None
+    elsewhere.
     """
     if not rows:
-        return
+        return []
     now = timezone.now()
     known = {row.pk: str(gateway_ids[row.pk])[:255] for row in rows if gateway_ids.get(row.pk)}
     if databases[Transmission.objects.db].vendor == "postgresql":
-        _record_sent_in_one_statement(rows, token, known, now)
-        return
+        written = statements.record_sent(rows, token, known, now)
+        for row in rows:
+            if row.pk in written:
+                row.status, row.last_error = written[row.pk]
+        return [row for row in rows if row.pk in written]
     sending = Q(status=Status.SENDING)
     changes: dict[str, Any] = {
         "status": Case(
@@ -371,50 +380,6 @@ def record_sent(
             )
             for row in rows
         )
-
-
-def _record_sent_in_one_statement(
-    rows: Sequence[Transmission], token: uuid.UUID, known: dict[int, str], now: datetime
-) -> None:
-    """PostgreSQL: the UPDATE of :func:`record_sent` and its events' INSERT in one round trip."""
-    transmissions = Transmission._meta.db_table
-    events = TransmissionEvent._meta.db_table
-    values = ", ".join(["(%s::integer, %s::varchar)"] * len(rows))
-    params: list[Any] = []
-    for row in rows:
-        params += [row.pk, known.get(row.pk, "")]
-    sending, sent = Status.SENDING.value, Status.SENT.value
-    params += [sending, sent, sending, now, sending, now, token, sent, now]
-    # The outcome is committed without waiting for the disk (asynchronous
-    # commit, for this transaction only): a PostgreSQL crash may lose the
-    # last fraction of a second of outcomes, whose transmissions then end
-    # as failed with an unknown outcome, never sent twice; a crash of the
-    # worker loses nothing. Waiting would cost more than the send itself.
-    sql = f"""
-        WITH no_wait AS (SELECT set_config('synchronous_commit', 'off', true)),
-        reported (id, gateway_id) AS (VALUES {values}),
-        changed AS (
-            UPDATE {transmissions} AS t SET
-                status = CASE WHEN t.status = %s THEN %s ELSE t.status END,
-                sent = CASE WHEN t.status = %s THEN %s ELSE t.sent END,
-                attempts = CASE WHEN t.status = %s THEN t.attempts + 1 ELSE t.attempts END,
-                gateway_message_id = CASE WHEN r.gateway_id <> '' THEN r.gateway_id
-                                          ELSE t.gateway_message_id END,
-                next_attempt_at = NULL,
-                updated = %s
-            FROM reported AS r, no_wait
-            WHERE t.id = r.id AND t.claim_token = %s
-            RETURNING t.id, r.gateway_id
-        )
-        INSERT INTO {events} (transmission_id, status, applied, detail, raw, date)
-        SELECT id, %s, TRUE, '',
-               CASE WHEN gateway_id <> ''
-                    THEN jsonb_build_object('gateway_message_id', gateway_id) END,
-               %s
-        FROM changed
-    """
-    with databases[Transmission.objects.db].cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 def record_failure(
