@@ -18,14 +18,12 @@ Inbound
     backend's URLs (:attr:`HttpBackendBase.inbound_view`,
     :attr:`HttpBackendBase.status_view`), mounted by ``rapidsms.backends.urls``.
 
-A minimal gateway::
+A minimal gateway, its options declared (:mod:`rapidsms.backends.options`)::
 
     class AcmeBackend(HttpBackendBase):
         inbound_view = "acme.views.AcmeInboundView"
-
-        def configure(self, url, api_key, **options):
-            self.url, self.api_key = url, api_key
-            super().configure(**options)
+        url = URL(required=True)
+        api_key = Text(required=True)
 
         def prepare_request(self, id_, text, identities, context):
             return {"method": "POST", "url": self.url,
@@ -70,6 +68,7 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnection
 from rapidsms.__version__ import __version__
 from rapidsms.backends import patched_requests
 from rapidsms.backends.base import BackendBase
+from rapidsms.backends.options import Option
 from rapidsms.backends.phone_numbers import (
     InvalidIdentity,
     check_region,
@@ -160,7 +159,15 @@ class HttpBackendBase(BackendBase):
         dedupe_window: int = DEFAULT_DEDUPE_WINDOW,
         **options: Any,
     ) -> None:
-        """Store the options shared by every HTTP gateway; reject unknown ones."""
+        """Store the declared options and those every HTTP gateway shares; reject unknown ones.
+
+        Each option declared on the class (see :meth:`declared_options`) is
+        read and checked first, and stored on the backend under its name.
+        A subclass with checks that involve several options overrides this,
+        calls ``super().configure(**options)`` first, then reads ``self``.
+        """
+        for name, option in self.declared_options().items():
+            setattr(self, name, option.read(self, options.pop(name, None)))
         self.connect_timeout = _positive_number(self.name, "connect_timeout", connect_timeout)
         self.read_timeout = _positive_number(self.name, "read_timeout", read_timeout)
         self.inbound_secrets = _secret_list(self.name, inbound_secrets)
@@ -171,15 +178,49 @@ class HttpBackendBase(BackendBase):
         # Errors and log lines written away from this object (the router, a worker) too.
         remember_secrets(self.name, [*self.inbound_secrets, *option_secrets(self._config)])
 
-    def bad_option(self, option: str, value: Any, expected: str) -> ImproperlyConfigured:
+    @classmethod
+    def declared_options(cls) -> dict[str, Option]:
+        """Return the options declared on the class and its bases, by name.
+
+        The extension point for a gateway's own options: declare each as a
+        class attribute, an :class:`~rapidsms.backends.options.Option` of
+        the kind its value is (``Text``, ``Flag``, ``URL``, ``Choice``,
+        ``Dict``, or a subclass of your own)::
+
+            class AcmeBackend(HttpBackendBase):
+                api_key = Text(required=True, hint="the key from Acme's dashboard")
+                sandbox = Flag()
+
+        :meth:`configure` reads them, bases' first, each in the order it was
+        declared; the backend then has ``self.api_key`` and ``self.sandbox``.
+        A subclass that assigns anything else to the name drops the option.
+        """
+        found: dict[str, Option] = {}
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                if isinstance(value, Option):
+                    found[name] = value
+                elif name in found:
+                    del found[name]
+        return found
+
+    @classmethod
+    def accepted_options(cls) -> set[str]:
+        """Return the option names of the ``configure`` methods and the declared ones."""
+        return super().accepted_options() | set(cls.declared_options())
+
+    def bad_option(
+        self, option: str, value: Any, expected: str, *, quote: bool = True
+    ) -> ImproperlyConfigured:
         """Return the error for an option whose value is not valid; ``configure()`` raises it.
 
         It names the backend, the option, the value and what was ``expected``
-        ("an http:// or https:// URL"). Never pass a secret as ``value``.
+        ("an http:// or https:// URL"). With ``quote=False`` the value is
+        left out: pass it for any value that may be a secret.
         """
+        shown = f"option {option} = {value!r}" if quote else f"option {option}"
         return ImproperlyConfigured(
-            f"Backend {self.name!r}: option {option} = {value!r} is not valid; "
-            f"expected {expected}."
+            f"Backend {self.name!r}: {shown} is not valid; expected {expected}."
         )
 
     # Hooks ------------------------------------------------------------------
