@@ -149,6 +149,9 @@ class HttpBackendBase(BackendBase):
     status_view: type | str | None = None
     #: The most identities one request may carry; ``None``: all in one request.
     max_identities_per_request: int | None = None
+    #: What separates the recipients of one request (``","``), if anything: an
+    #: identity that holds it is refused, as a recipient and as a sender.
+    identity_separator: str | None = None
 
     def configure(
         self,
@@ -340,12 +343,18 @@ class HttpBackendBase(BackendBase):
 
         Called by :meth:`send` for every identity before any request; a
         refused identity fails for good (``retryable=False``) and the others
-        are still sent. The default refuses an empty identity and one with
+        are still sent. The default refuses an empty identity, one with
         white space or control characters, which a gateway could read as
-        several recipients or as another field. Extend it (call ``super()``)
-        for a gateway's own separators.
+        several recipients or as another field, and one holding
+        :attr:`identity_separator`. Extend it (call ``super()``) for what
+        else a gateway would misread.
         """
-        return invalid_identity_reason(identity)
+        reason = invalid_identity_reason(identity)
+        separator = self.identity_separator
+        if reason is None and separator and separator in identity:
+            reason = (f"the identity contains the separator {separator!r}, which would "
+                      "name several recipients")
+        return reason
 
     def has_inbound_authentication(self) -> bool:
         """Return True when inbound requests are authenticated (for the system check).
@@ -549,6 +558,40 @@ class HttpBackendBase(BackendBase):
             safe = "<unparseable URL>"
         return self.redact(safe)
 
+    def answer_json(self, response: requests.Response) -> Any:
+        """Return the gateway's answer parsed as JSON, or None when it is not JSON.
+
+        For :meth:`check_response` and :meth:`parse_response`: a gateway that
+        answers JSON may still answer a proxy's HTML page, or nothing.
+        """
+        try:
+            return response.json()
+        except ValueError:
+            return None
+
+    def recipient_entries(
+        self, entries: Any, identities: list[str], number: str
+    ) -> dict[str, dict[str, Any]]:
+        """Return the gateway's entry about each identity, from its answer's list of them.
+
+        For a gateway that answers one object per recipient, such as
+        ``{"number": "+254711000001", "status": "Sent", "id": "..."}``:
+        ``number`` names the member holding the recipient as the gateway
+        wrote it. A gateway may write a number its own way
+        (``254711000001``, ``+254 711 000 001``), so an entry belongs to the
+        identity with the same digits. An identity without an entry is left
+        out; anything in ``entries`` that is not an object with a number is
+        ignored.
+        """
+        by_digits = {
+            _digits(entry.get(number)): entry
+            for entry in (entries if isinstance(entries, list) else [])
+            if isinstance(entry, dict)
+        }
+        by_digits.pop("", None)
+        found = {identity: by_digits.get(_digits(identity)) for identity in identities}
+        return {identity: entry for identity, entry in found.items() if entry is not None}
+
     def describe_request(self, request: Any) -> str:
         """Return ``METHOD url`` of a sent request, safe to log."""
         if request is None:
@@ -571,6 +614,11 @@ def _never_connected(exc: requests.ConnectionError) -> bool:
     if isinstance(reason, MaxRetryError):
         reason = reason.reason
     return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
+def _digits(number: Any) -> str:
+    """Return the digits of a phone number, to compare numbers written differently."""
+    return "".join(ch for ch in str(number or "") if ch in "0123456789")
 
 
 def _excerpt(text: str) -> str:

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+import requests
 from django.core.exceptions import ImproperlyConfigured
 
 from rapidsms.backends.http_base import HttpBackendBase
@@ -159,3 +160,42 @@ def test_one_of_lists_choices_as_a_sentence() -> None:
     assert one_of(["GET", "POST"]) == "'GET' or 'POST'"
     assert one_of(["a", "b", "c"]) == "'a', 'b' or 'c'"
 
+
+# Reading a gateway's answer -------------------------------------------------------------
+
+
+def answer(body: str) -> requests.Response:
+    response = requests.Response()
+    response.status_code, response._content = 200, body.encode()
+    return response
+
+
+def test_answer_json_is_none_for_an_answer_that_is_not_json() -> None:
+    backend = build()
+    assert backend.answer_json(answer('{"sid": "SM1"}')) == {"sid": "SM1"}
+    assert backend.answer_json(answer("<html>Bad gateway</html>")) is None
+    assert backend.answer_json(answer("")) is None
+
+
+def test_recipient_entries_match_numbers_written_another_way() -> None:
+    entries = [{"to": "254711000001", "id": "a"}, {"to": "+254 711 000 002", "id": "b"},
+               "not an entry", {"id": "no number"}, {"to": "+254711000009", "id": "other"}]
+    found = build().recipient_entries(
+        entries, ["+254711000001", "+254711000002", "+254711000003"], "to")
+    assert found == {"+254711000001": {"to": "254711000001", "id": "a"},
+                     "+254711000002": {"to": "+254 711 000 002", "id": "b"}}
+
+
+@pytest.mark.parametrize("entries", [None, "Recipients", 5, {"to": "+254711000001"}])
+def test_recipient_entries_of_something_that_is_not_a_list_are_none(entries: Any) -> None:
+    assert build().recipient_entries(entries, ["+254711000001"], "to") == {}
+
+
+def test_an_identity_holding_the_separator_is_refused() -> None:
+    class Joined(AcmeBackend):
+        identity_separator = ";"
+
+    backend = Joined(None, "joined", api_key=SECRET, username="ann")
+    assert backend.check_identity("+15550000001") is None
+    assert "separator ';'" in str(backend.check_identity("+15550000001;+15550000002"))
+    assert build().check_identity("+15550000001;+15550000002") is None
