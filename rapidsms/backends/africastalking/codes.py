@@ -13,13 +13,40 @@ Two vocabularies:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rapidsms.backends.status import Status
 
+#: ``statusCode`` values of ``POST /version1/messaging`` for a recipient AT took.
+ACCEPTED = {100: "Processed", 101: "Sent", 102: "Queued"}
 
-@dataclass(frozen=True)
-class SendStatus:
+#: Refused for now, with the seconds to wait: the same message can go once
+#: something outside it changes. 405: the account's balance (a top-up fixes
+#: it, so wait minutes); 500 and 501: a fault inside AT or at its link to the
+#: operator (AT's own articles say to resend,
+#: http://help.africastalking.com/articles/742491).
+REFUSED_FOR_NOW = {405: ("InsufficientBalance", 600), 500: ("InternalServerError", 60),
+                   501: ("GatewayError", 60)}
+
+#: Refused for good: about the number, the sender or the recipient's choice,
+#: so the same message would be refused again. 401 is held by AT's fraud
+#: checks until support releases the account, 402 is a sender id not
+#: registered to the account, 406 means the recipient blocked the sender,
+#: 409 is the recipient's do-not-disturb setting, and 502 the operator's refusal.
+REFUSED = {401: "RiskHold", 402: "InvalidSenderId", 403: "InvalidPhoneNumber",
+           404: "UnsupportedNumberType", 406: "UserInBlacklist", 407: "CouldNotRoute",
+           409: "DoNotDisturbRejection", 502: "RejectedByGateway"}
+
+#: Delivery-report ``status`` values in our vocabulary. ``Buffered`` means the
+#: operator holds it (the phone is off), so it has left AT: sent.
+REPORT_STATUSES: dict[str, Status] = {
+    **dict.fromkeys(("Sent", "Submitted", "Buffered"), Status.SENT),
+    "Success": Status.DELIVERED,
+    **dict.fromkeys(("Rejected", "Failed", "AbsentSubscriber", "Expired"), Status.FAILED),
+}
+
+
+class SendStatus(NamedTuple):
     """What one ``statusCode`` says: its name, whether AT took the message, and may it later."""
 
     name: str
@@ -29,49 +56,13 @@ class SendStatus:
     retry_after: float | None = None
 
 
-#: Per-recipient ``statusCode`` values of ``POST /version1/messaging``.
-#:
-#: Retryable, because the same message can go once something outside it
-#: changes: 405 (the account's balance; a top-up fixes it, so wait minutes),
-#: 500 and 501 (a fault inside AT or at its link to the operator; AT's own
-#: articles say to resend, http://help.africastalking.com/articles/742491).
-#: Every other refusal is about the number, the sender or the recipient's
-#: choice, and sending the same message again would be refused again: 401
-#: (held by AT's fraud checks until support releases the account), 402 (a
-#: sender id not registered to the account), 403, 404, 406 (the recipient
-#: blocked the sender), 407, 409 (the recipient's do-not-disturb setting) and
-#: 502 (the operator refused this message).
 SEND_STATUSES: dict[int, SendStatus] = {
-    100: SendStatus("Processed", accepted=True),
-    101: SendStatus("Sent", accepted=True),
-    102: SendStatus("Queued", accepted=True),
-    401: SendStatus("RiskHold"),
-    402: SendStatus("InvalidSenderId"),
-    403: SendStatus("InvalidPhoneNumber"),
-    404: SendStatus("UnsupportedNumberType"),
-    405: SendStatus("InsufficientBalance", retryable=True, retry_after=600),
-    406: SendStatus("UserInBlacklist"),
-    407: SendStatus("CouldNotRoute"),
-    409: SendStatus("DoNotDisturbRejection"),
-    500: SendStatus("InternalServerError", retryable=True, retry_after=60),
-    501: SendStatus("GatewayError", retryable=True, retry_after=60),
-    502: SendStatus("RejectedByGateway"),
+    **{code: SendStatus(name, accepted=True) for code, name in ACCEPTED.items()},
+    **{code: SendStatus(name, retryable=True, retry_after=wait)
+       for code, (name, wait) in REFUSED_FOR_NOW.items()},
+    **{code: SendStatus(name) for code, name in REFUSED.items()},
 }
 SEND_STATUS_BY_NAME = {status.name: status for status in SEND_STATUSES.values()}
-
-
-#: Delivery-report ``status`` values in our vocabulary. ``Buffered`` means the
-#: operator holds it (the phone is off), so it has left AT: sent.
-REPORT_STATUSES: dict[str, Status] = {
-    "Sent": Status.SENT,
-    "Submitted": Status.SENT,
-    "Buffered": Status.SENT,
-    "Success": Status.DELIVERED,
-    "Rejected": Status.FAILED,
-    "Failed": Status.FAILED,
-    "AbsentSubscriber": Status.FAILED,
-    "Expired": Status.FAILED,
-}
 
 
 def send_status(code: object) -> SendStatus:
@@ -88,8 +79,6 @@ def send_status(code: object) -> SendStatus:
     known = SEND_STATUSES.get(code)
     if known is not None:
         return known
-    name = f"statusCode {code}"
-    if 100 <= code < 200:
-        return SendStatus(name, accepted=True)
     fault = 500 <= code < 600
-    return SendStatus(name, retryable=fault, retry_after=60 if fault else None)
+    return SendStatus(f"statusCode {code}", accepted=100 <= code < 200, retryable=fault,
+                      retry_after=60 if fault else None)

@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from rapidsms.backends.africastalking.codes import SEND_STATUS_BY_NAME, send_status
 from rapidsms.backends.http_base import HttpBackendBase
+from rapidsms.backends.options import URL, Flag, Text
 from rapidsms.backends.results import Accepted, Refused, Result, Results
 
 logger = logging.getLogger("rapidsms.backends.africastalking")
@@ -50,39 +51,25 @@ class AfricasTalkingBackend(HttpBackendBase):
     # AT documents no limit; 100 keeps a request, its answer and what one
     # failed request costs small.
     max_identities_per_request = 100
+    # Recipients are comma-separated in "to": an identity with a comma is refused.
+    identity_separator = ","
 
-    def configure(
-        self,
-        username: str | None = None,
-        api_key: str | None = None,
-        sender_id: str | None = None,
-        sandbox: bool = False,
-        api_url: str | None = None,
-        **options: Any,
-    ) -> None:
-        for option, value in (("username", username), ("api_key", api_key)):
-            if not isinstance(value, str) or not value:
-                # The value is never quoted: it may be the key pasted in the wrong place.
-                raise ImproperlyConfigured(
-                    f"Backend {self.name!r}: option {option} is missing or not a string; set it "
-                    "to your Africa's Talking application's username and API key."
-                )
-        if sender_id is not None and (not isinstance(sender_id, str) or not sender_id):
-            raise self.bad_option("sender_id", sender_id, "a short code or sender id")
-        if not isinstance(sandbox, bool):
-            raise self.bad_option("sandbox", sandbox, "True or False")
-        if sandbox and username != SANDBOX_USERNAME:
+    # The username is not quoted in errors either: it may be the key pasted in the wrong place.
+    username = Text(required=True, quote=False,
+                    hint="your Africa's Talking application's username ('sandbox' in the sandbox)")
+    api_key = Text(required=True, hint="your Africa's Talking application's API key")
+    sender_id = Text(expected="a short code or sender id")
+    sandbox = Flag()
+    api_url = URL(base=True)
+
+    def configure(self, **options: Any) -> None:
+        super().configure(**options)
+        if self.sandbox and self.username != SANDBOX_USERNAME:
             raise ImproperlyConfigured(
                 f"Backend {self.name!r}: the sandbox takes only the username "
                 f"{SANDBOX_USERNAME!r}; set username to it, or sandbox to False."
             )
-        if api_url is not None and not (
-                isinstance(api_url, str) and api_url.startswith(("http://", "https://"))):
-            raise self.bad_option("api_url", api_url, "an http:// or https:// URL")
-        self.username, self.api_key, self.sender_id = username, api_key, sender_id
-        self.sandbox = sandbox
-        self.api_url = (api_url or (SANDBOX_API_URL if sandbox else LIVE_API_URL)).rstrip("/")
-        super().configure(**options)
+        self.api_url = self.api_url or (SANDBOX_API_URL if self.sandbox else LIVE_API_URL)
 
     @property
     def messaging_url(self) -> str:
@@ -95,12 +82,6 @@ class AfricasTalkingBackend(HttpBackendBase):
         # Without Accept, AT answers in XML.
         session.headers.update({"apiKey": str(self.api_key), "Accept": "application/json"})
         return session
-
-    def check_identity(self, identity: str) -> str | None:
-        """Refuse a comma too: AT would read the rest as another recipient."""
-        if "," in identity:
-            return "a comma would make Africa's Talking read several recipients"
-        return super().check_identity(identity)
 
     def prepare_request(
         self, id_: str, text: str, identities: list[str], context: dict[str, Any]
@@ -131,15 +112,15 @@ class AfricasTalkingBackend(HttpBackendBase):
         succeed later. An answer that is not AT's JSON accepts everybody
         without ids: the request was taken, and nothing says otherwise.
         """
-        data = message_data(response)
-        if data is None:
+        body = self.answer_json(response)
+        data = body.get("SMSMessageData") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
             logger.warning("%s: the answer to message %s is not Africa's Talking's JSON; "
                            "its delivery reports will not find it.", self.name, id_)
             return {}
-        recipients = data.get("Recipients")
-        found = {digits(r.get("number")): r for r in recipients or [] if isinstance(r, dict)}
+        found = self.recipient_entries(data.get("Recipients"), identities, "number")
         summary = str(data.get("Message") or "")[:200]
-        return {identity: self.result_of(found.get(digits(identity)), summary)
+        return {identity: self.result_of(found.get(identity), summary)
                 for identity in identities}
 
     def result_of(self, recipient: dict[str, Any] | None, summary: str) -> Result:
@@ -161,17 +142,3 @@ class AfricasTalkingBackend(HttpBackendBase):
                        f"(statusCode {str(code)[:20]})", retryable=status.retryable,
                        retry_after=status.retry_after)
 
-
-def message_data(response: requests.Response) -> dict[str, Any] | None:
-    """Return the ``SMSMessageData`` object of AT's answer, or None when there is none."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    data = body.get("SMSMessageData") if isinstance(body, dict) else None
-    return data if isinstance(data, dict) else None
-
-
-def digits(number: Any) -> str:
-    """Return the digits of a phone number, to compare numbers written differently."""
-    return "".join(ch for ch in str(number or "") if ch in "0123456789")

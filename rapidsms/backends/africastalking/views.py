@@ -14,20 +14,13 @@ from django.http import HttpRequest, QueryDict
 from rapidsms.backends.africastalking.codes import REPORT_STATUSES
 from rapidsms.backends.inbound.models import DeliveryReport
 from rapidsms.backends.inbound.security import TOKEN_PARAM
-from rapidsms.backends.inbound.views import (
-    BadRequest,
-    GatewayMessage,
-    InboundView,
-    StatusView,
-    raw_data,
-)
+from rapidsms.backends.inbound.views import GatewayMessage, InboundView, StatusView, raw_data
+from rapidsms.errors import BadRequest
 
 
 def callback_fields(data: QueryDict) -> dict[str, Any]:
     """Return every field AT sent, as a plain dict, without our token."""
-    raw = raw_data(data)
-    raw.pop(TOKEN_PARAM, None)
-    return raw
+    return {name: value for name, value in raw_data(data).items() if name != TOKEN_PARAM}
 
 
 class AfricasTalkingInboundView(InboundView):
@@ -51,12 +44,8 @@ class AfricasTalkingInboundView(InboundView):
                   "africastalking": callback_fields(data)}
         if link_id:
             fields["reply_context"] = {"link_id": link_id}
-        return GatewayMessage(
-            identity=self.require(data, "from"),
-            text=self.require(data, "text"),
-            external_id=data.get("id", ""),
-            fields=fields,
-        )
+        return GatewayMessage(identity=self.require(data, "from"), text=self.require(data, "text"),
+                              external_id=data.get("id", ""), fields=fields)
 
 
 class AfricasTalkingStatusView(StatusView):
