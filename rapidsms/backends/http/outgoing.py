@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rapidsms.backends.http_base import HttpBackendBase
+from rapidsms.backends.options import URL, Choice, Dict, Option
 from rapidsms.backends.status import Status
 from rapidsms.errors import MessageSendingError
 
@@ -71,54 +72,28 @@ class GenericHttpBackend(HttpBackendBase):
     inbound_view = "rapidsms.backends.http.views.GenericHttpBackendView"
     status_view = "rapidsms.backends.http.views.GenericHttpStatusView"
 
-    def configure(
-        self,
-        url: str | None = None,
-        method: str = "POST",
-        body: str = "form",
-        identity_name: str = "identity",
-        text_name: str = "text",
-        id_name: str | None = None,
-        extra_params: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-        identity_separator: str | None = None,
-        status_url: str | None = None,
-        status_url_name: str = "status_url",
-        inbound_params: dict[str, str | None] | None = None,
-        status_map: dict[str, str] | None = None,
-        **options: Any,
-    ) -> None:
-        self.url = url
-        self.method = str(method).upper()
-        if self.method not in ("GET", "POST"):
-            raise self.bad_option("method", method, "'GET' or 'POST'")
-        self.body = str(body).lower()
-        if self.body not in ("form", "json"):
-            raise self.bad_option("body", body, "'form' or 'json'")
-        if url is not None and not str(url).startswith(("http://", "https://")):
-            raise self.bad_option("url", url, "an http:// or https:// URL")
-        self.identity_name = identity_name
-        self.text_name = text_name
-        self.id_name = id_name
-        self.extra_params = dict(extra_params or {})
-        self.headers = dict(headers or {})
-        self.identity_separator = identity_separator
-        self.max_identities_per_request = None if identity_separator else 1
-        self.status_url = status_url
-        self.status_url_name = status_url_name
-        unknown = set(inbound_params or {}) - set(DEFAULT_INBOUND_PARAMS)
-        if unknown:
-            raise self.bad_option("inbound_params", inbound_params,
-                                  "a dict with keys " + ", ".join(DEFAULT_INBOUND_PARAMS))
-        # Only what the project set: the view's own params are the defaults.
-        self.inbound_params = dict(inbound_params or {})
-        self.status_map = {**DEFAULT_STATUS_MAP}
-        for raw, status in (status_map or {}).items():
-            if status not in Status.values:
-                raise self.bad_option("status_map", status_map,
-                                      "values among " + ", ".join(Status.values))
-            self.status_map[str(raw).lower()] = status
+    url = URL()
+    method = Choice(("GET", "POST"), "POST", normalise=str.upper)
+    body = Choice(("form", "json"), "form", normalise=str.lower)
+    identity_name = Option("identity")
+    text_name = Option("text")
+    id_name = Option()
+    extra_params = Dict()
+    headers = Dict()
+    identity_separator = Option()
+    status_url = Option()
+    status_url_name = Option("status_url")
+    # Only what the project set: the view's own params are the defaults.
+    inbound_params = Dict(check=lambda params: set(params) <= set(DEFAULT_INBOUND_PARAMS),
+                          expected="a dict with keys " + ", ".join(DEFAULT_INBOUND_PARAMS))
+    status_map = Dict(check=lambda mapping: all(s in Status.values for s in mapping.values()),
+                      expected="values among " + ", ".join(Status.values))
+
+    def configure(self, **options: Any) -> None:
         super().configure(**options)
+        self.max_identities_per_request = None if self.identity_separator else 1
+        self.status_map = {**DEFAULT_STATUS_MAP,
+                           **{str(raw).lower(): status for raw, status in self.status_map.items()}}
 
     def prepare_request(
         self, id_: str, text: str, identities: list[str], context: dict[str, Any]
@@ -145,15 +120,6 @@ class GenericHttpBackend(HttpBackendBase):
         else:
             request["data"] = payload
         return request
-
-    def check_identity(self, identity: str) -> str | None:
-        """Refuse, besides what the base refuses, an identity holding the separator."""
-        reason = super().check_identity(identity)
-        separator = self.identity_separator
-        if reason is None and separator and separator in identity:
-            reason = (f"the identity contains the separator {separator!r}, which would "
-                      "name several recipients")
-        return reason
 
     def map_status(self, raw_status: str) -> str | None:
         """Return our status for a gateway's status word, or None if unknown."""

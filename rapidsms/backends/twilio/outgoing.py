@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import NoReverseMatch, reverse
 
 from rapidsms.backends.http_base import HttpBackendBase
+from rapidsms.backends.options import URL, Option, Text, is_http_url
 from rapidsms.backends.results import Accepted, Results
 from rapidsms.backends.twilio.errors import (
     KNOWN_CODES,
@@ -60,66 +61,31 @@ class TwilioBackend(HttpBackendBase):
     status_view = "rapidsms.backends.twilio.views.TwilioStatusView"
     max_identities_per_request = 1
 
-    def configure(
-        self,
-        account_sid: str | None = None,
-        auth_token: str | None = None,
-        from_number: str | None = None,
-        messaging_service_sid: str | None = None,
-        public_url: str | None = None,
-        status_callback: bool | str = False,
-        api_url: str = DEFAULT_API_URL,
-        **options: Any,
-    ) -> None:
-        if not isinstance(account_sid, str) or not ACCOUNT_SID.fullmatch(account_sid):
-            # Not quoted: a value pasted into the wrong option may be the auth token.
-            raise ImproperlyConfigured(
-                f"Backend {self.name!r}: option account_sid is missing or is not an Account "
-                "SID; set it to the Account SID from the Twilio console ('AC' and 32 hex "
-                "digits)."
-            )
-        if not isinstance(auth_token, str) or not auth_token:
-            # Never quote the value: it is a secret.
-            raise ImproperlyConfigured(
-                f"Backend {self.name!r}: option auth_token is missing or not a string; set it "
-                "to the Auth Token from the Twilio console."
-            )
-        if (from_number is None) == (messaging_service_sid is None):
+    # Not quoted in errors: a value pasted into the wrong option may be the auth token.
+    account_sid = Text(required=True, check=ACCOUNT_SID.fullmatch, quote=False,
+                       expected="an Account SID ('AC' and 32 hex digits)",
+                       hint="the Account SID from the Twilio console ('AC' and 32 hex digits)")
+    auth_token = Text(required=True, hint="the Auth Token from the Twilio console")
+    from_number = Text(expected="a Twilio number or sender id")
+    messaging_service_sid = Text(check=MESSAGING_SERVICE_SID.fullmatch,
+                                 expected="a Messaging Service SID ('MG' and 32 hex digits)")
+    public_url = URL(base=True)
+    status_callback = Option(False, expected="True, False or an http(s):// URL",
+                             check=lambda value: isinstance(value, bool) or is_http_url(value))
+    api_url = URL(DEFAULT_API_URL, base=True)
+
+    def configure(self, **options: Any) -> None:
+        super().configure(**options)
+        if (self.from_number is None) == (self.messaging_service_sid is None):
             raise ImproperlyConfigured(
                 f"Backend {self.name!r}: set exactly one of from_number (a Twilio number such "
                 "as '+15017122661') and messaging_service_sid (a Messaging Service, 'MG...')."
             )
-        if from_number is not None and (not isinstance(from_number, str) or not from_number):
-            raise self.bad_option("from_number", from_number, "a Twilio number or sender id")
-        if messaging_service_sid is not None and not (
-            isinstance(messaging_service_sid, str)
-            and MESSAGING_SERVICE_SID.fullmatch(messaging_service_sid)
-        ):
-            raise self.bad_option("messaging_service_sid", messaging_service_sid,
-                                  "a Messaging Service SID ('MG' and 32 hex digits)")
-        for option, value in (("public_url", public_url), ("api_url", api_url)):
-            if value is not None and not _is_http_url(value):
-                raise self.bad_option(option, value, "an http:// or https:// URL")
-        if isinstance(status_callback, str):
-            if not _is_http_url(status_callback):
-                raise self.bad_option("status_callback", status_callback,
-                                      "True, False or an http(s):// URL")
-        elif not isinstance(status_callback, bool):
-            raise self.bad_option("status_callback", status_callback,
-                                  "True, False or an http(s):// URL")
-        elif status_callback and public_url is None:
+        if self.status_callback is True and self.public_url is None:
             raise ImproperlyConfigured(
                 f"Backend {self.name!r}: status_callback = True needs public_url (the "
                 "https://host Twilio reaches this site at), or give status_callback a full URL."
             )
-        self.account_sid = account_sid
-        self.auth_token = auth_token
-        self.from_number = from_number
-        self.messaging_service_sid = messaging_service_sid
-        self.public_url = public_url.rstrip("/") if public_url else None
-        self.status_callback = status_callback
-        self.api_url = api_url.rstrip("/")
-        super().configure(**options)
 
     # Outgoing ----------------------------------------------------------------
 
@@ -169,11 +135,7 @@ class TwilioBackend(HttpBackendBase):
         status = response.status_code
         if 200 <= status < 300:
             return
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = None
-        code, message, more_info = read_error(payload)
+        code, message, more_info = read_error(self.answer_json(response))
         if not message:
             body = " ".join(self.redact(response.text).split())
             message = KNOWN_CODES.get(code or 0) or body[:200]
@@ -195,12 +157,9 @@ class TwilioBackend(HttpBackendBase):
         2xx answer always accepts; its ``sid`` names the message in status
         callbacks.
         """
-        try:
-            sid = response.json().get("sid")
-        except (ValueError, AttributeError):
-            sid = None
-        sid = sid if isinstance(sid, str) and sid else None
-        return {identities[0]: Accepted(sid)}
+        answer = self.answer_json(response)
+        sid = answer.get("sid") if isinstance(answer, dict) else None
+        return {identities[0]: Accepted(sid if isinstance(sid, str) and sid else None)}
 
     # Inbound -----------------------------------------------------------------
 
@@ -212,6 +171,3 @@ class TwilioBackend(HttpBackendBase):
         """Return the base's secrets and the auth token, never to be logged."""
         return [*super().secret_values(), self.auth_token]
 
-
-def _is_http_url(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(("http://", "https://"))
