@@ -97,8 +97,7 @@ EXPECTED: dict[str, str] = {
         DB + f"DatabaseRouterSendTest.test_{case}":
             "25: a transmission created with a letter status is not sent"
         for case in ("send_doesnt_send_already_sent_transmissions",
-                     "send_successful_message_status",
-                     "send_successful_message_status_previous_error", "send_successful_status")
+                     "send_successful_message_status", "send_successful_status")
     },
     **{
         DB + f"DatabaseRouterSendTest.test_group_transmissions{case}":
@@ -121,12 +120,7 @@ EXPECTED: dict[str, str] = {
 }
 
 #: 2.2 tests that fail for 2.x behaviour not restored yet: test id -> what is wrong.
-KNOWN_DEFECTS: dict[str, str] = {
-    CELERY + "CeleryRouterConfigTest.test_eager_invalid_backend":
-        "is_eager() is True for any backend while Celery runs tasks eagerly",
-    CELERY + "CeleryRouterConfigTest.test_eager_not_set":
-        "is_eager() is True for any backend while Celery runs tasks eagerly",
-}
+KNOWN_DEFECTS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

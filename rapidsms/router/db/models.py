@@ -79,7 +79,9 @@ class Message(models.Model):
             Status.DELIVERED,
             Status.CANCELLED,
         ]
-        return next(status for status in ordered if status in statuses)
+        # A status of no known kind (a 2.x letter left by an older process) is
+        # shown as it is, rather than hidden.
+        return next((status for status in ordered if status in statuses), min(statuses))
 
 
 class Transmission(models.Model):

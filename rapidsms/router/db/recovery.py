@@ -174,7 +174,7 @@ def redispatch_incoming(router: Any, now: Any) -> int:
     messages = {message_id: backend for _, message_id, backend in rows}
     woken = False
     for message_id, backend in messages.items():
-        if router.is_eager(backend):
+        if router.runs_here(backend):
             router.dispatch_incoming(message_id, backend)
         elif not woken:
             woken = router.wake_incoming_workers(force=True)

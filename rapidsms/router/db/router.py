@@ -76,7 +76,7 @@ class DatabaseRouter(BlockingRouter):
     Needs ``"rapidsms.router.db"`` in ``INSTALLED_APPS``. Hooks for subclasses,
     besides the ``BlockingRouter`` ones: :meth:`process_stored_incoming` and
     :meth:`send_stored` (run by the workers), :meth:`dispatch_incoming` and
-    :meth:`dispatch_send` (hand work to Celery), :meth:`is_eager`.
+    :meth:`dispatch_send` (hand work to Celery), :meth:`runs_here`.
     """
 
     # receive() commits the message and returns: the inbound views claim the
@@ -101,10 +101,22 @@ class DatabaseRouter(BlockingRouter):
                 self.rate_limits[name] = limit
 
     def is_eager(self, backend_name: str) -> bool:
-        """Return True when work for ``backend_name`` runs in this process, not a worker."""
+        """Return the backend's ``router.celery.eager`` option, as RapidSMS 2.x did.
+
+        False for a backend that is not configured. Whether work actually
+        runs in this process is :meth:`runs_here`.
+        """
         backend = self.backends.get(backend_name)
         config = getattr(backend, "_config", None) or {}
-        return bool(config.get("router.celery.eager")) or celery_is_eager()
+        return bool(config.get("router.celery.eager"))
+
+    def runs_here(self, backend_name: str) -> bool:
+        """Return True when work for ``backend_name`` runs in this process, not a worker.
+
+        When the backend is eager (:meth:`is_eager`) or Celery runs every
+        task eagerly (``CELERY_TASK_ALWAYS_EAGER``).
+        """
+        return self.is_eager(backend_name) or celery_is_eager()
 
     # Incoming: intake ------------------------------------------------------
 
@@ -138,7 +150,7 @@ class DatabaseRouter(BlockingRouter):
         are woken up (:meth:`wake_incoming_workers`) and take it from the
         store with the next batch.
         """
-        if self.is_eager(backend_name):
+        if self.runs_here(backend_name):
             after_commit(
                 lambda: self.process_stored_incoming(message_id, msg=msg),
                 f"incoming message {message_id}",
@@ -403,7 +415,7 @@ class DatabaseRouter(BlockingRouter):
         what = f"message {message_id}" if message_id else f"{len(ids)} replies"
         description = f"sending {what} through {backend_name}"
         window = self.coalesce_window(backend_name)
-        if eta is None and window > 0 and not self.is_eager(backend_name):
+        if eta is None and window > 0 and not self.runs_here(backend_name):
             # Let other messages with the same text gather (see send_stored):
             # every send made within one window's slot of the clock is due at
             # the end of the next slot, so they go out together.
@@ -413,7 +425,7 @@ class DatabaseRouter(BlockingRouter):
             # runs late must not take them away in a broadcast of a few.
             Transmission.objects.filter(pk__in=ids, next_attempt_at__lt=eta).update(
                 next_attempt_at=eta)
-        if self.is_eager(backend_name):
+        if self.runs_here(backend_name):
             if eta is None:
                 after_commit(
                     lambda: self.send_stored(backend_name, message_id, ids, kind=kind),
@@ -477,7 +489,7 @@ class DatabaseRouter(BlockingRouter):
             token, rows = store.claim(ids)
         if not rows:
             return
-        park = not self.is_eager(backend_name)
+        park = not self.runs_here(backend_name)
         groups = self._without_vetoed(backend_name, by_message(rows), token)
         together = self._send_together(backend_name, groups)
         if together:
@@ -655,7 +667,7 @@ class DatabaseRouter(BlockingRouter):
             return True
         # Spread the returns of tasks deferred together.
         until = timezone.now() + timedelta(seconds=wait * random.uniform(1.0, 1.2))
-        parked = wait <= COUNTDOWN_LIMIT and not self.is_eager(backend_name)
+        parked = wait <= COUNTDOWN_LIMIT and not self.runs_here(backend_name)
         store.defer(ids, until, dispatched=parked)
         if parked:
             self.dispatch_send(backend_name, message_id, ids, kind, eta=until)

@@ -28,6 +28,7 @@ logger = logging.getLogger("rapidsms.router.db")
 __all__ = [
     "drain_async",
     "prune_async",
+    "receive_2x",
     "receive_async",
     "recover_async",
     "send_async",
@@ -76,6 +77,19 @@ def recover_async() -> dict[str, int]:
     from rapidsms.router.db.recovery import recover
 
     return recover()
+
+
+@shared_task(name="rapidsms.router.db.tasks.receive_async", **TASK_OPTIONS)
+def receive_2x(message_id: int, fields: dict | None = None) -> None:
+    """RapidSMS 2.x's receive task, under its name: route stored message ``message_id``.
+
+    Kept so that a worker still routes what a RapidSMS 2.x process queued
+    before the upgrade. ``fields`` is not needed: the message's fields are
+    stored with it.
+    """
+    from rapidsms.router.db.router import store_router
+
+    store_router().process_stored_incoming(message_id)
 
 
 @shared_task(name="rapidsms.router.db.tasks.send_transmissions", **TASK_OPTIONS)
@@ -136,7 +150,7 @@ def start_sweeps(sender: Any = None, **kwargs: Any) -> None:
     incoming = incoming_queue() in consumed
     backends = [
         name for name, backend in router.backends.items()
-        if send_queue(name, backend) in consumed and not router.is_eager(name)
+        if send_queue(name, backend) in consumed and not router.runs_here(name)
     ]
     if not incoming and not backends:
         return
