@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -12,11 +13,13 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.core.paginator import EmptyPage
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import render, resolve_url
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
+from django.utils.http import parse_etags, quote_etag
 
 from rapidsms import extensions
 from rapidsms.models import Connection, Contact
@@ -110,20 +113,63 @@ def wants_live_update(request: HttpRequest) -> bool:
 
 
 def live_response(
-    request: HttpRequest, regions: dict[str, str], context: dict[str, Any]
-) -> JsonResponse:
+    request: HttpRequest,
+    regions: dict[str, str],
+    context: dict[str, Any] | Callable[[], dict[str, Any]],
+    version: str | None = None,
+) -> HttpResponse:
     """Answer a live update: ``{"regions": {element id: HTML}}`` rendered from templates.
 
     ``regions`` maps the id of each element the page marks ``data-live``
-    to the template that draws its content.
+    to the template that draws its content. ``context`` is the templates'
+    context, or a function that returns it (called only when they are drawn).
+
+    ``version`` (see :func:`live_version`) says what the regions show. It
+    is sent as the ``ETag``; when the script's ``If-None-Match`` names it,
+    nothing changed and the answer is an empty ``304 Not Modified``, without
+    drawing anything. The pages' script asks every second, so a page whose
+    parts are costly to draw should give a version.
     """
+    if version is not None:
+        etag = quote_etag(version)
+        if _names_etag(request.headers.get("If-None-Match", ""), etag):
+            unchanged = HttpResponseNotModified()
+            unchanged["ETag"] = etag
+            unchanged["Cache-Control"] = "no-store"
+            return unchanged
+    values = context() if callable(context) else context
     rendered = {
-        element: render_to_string(template, context, request=request)
+        element: render_to_string(template, values, request=request)
         for element, template in regions.items()
     }
     response = JsonResponse({"regions": rendered})
     response["Cache-Control"] = "no-store"
+    if version is not None:
+        response["ETag"] = etag
     return response
+
+
+def live_version(request: HttpRequest, *shown: Any) -> str:
+    """Return a version of a page's live regions for :func:`live_response`.
+
+    ``shown`` is what the regions show, or anything that changes whenever
+    that does (the newest row's id and the number of rows, say): values with
+    a stable ``repr()``. The page's address (its filters, its page number),
+    the active language and the time zone are part of the version too,
+    since the regions are drawn for them.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (request.get_full_path(), translation.get_language(),
+                 timezone.get_current_timezone_name(), *shown):
+        digest.update(repr(part).encode("utf-8", "backslashreplace"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _names_etag(header: str, etag: str) -> bool:
+    # A weak comparison, as for If-None-Match in RFC 9110: a proxy or a
+    # compressing middleware may have weakened the tag (W/"...").
+    return any(tag.removeprefix("W/") == etag for tag in parse_etags(header)) if header else False
 
 
 def vary_on_live(response: HttpResponse) -> HttpResponse:

@@ -307,6 +307,82 @@ def test_a_message_from_elsewhere_appears_in_the_testers_live_update(durable, st
     assert "sent from another page" in second["regions"]["conversation"]
 
 
+def live_regions(answer: Any) -> dict[str, str]:
+    assert answer.status_code == 200, answer.status_code
+    return json.loads(answer.content)["regions"]
+
+
+def test_the_log_and_the_tester_answer_nothing_new_without_drawing_it(durable, staff, settings):
+    # The pages' script asks every second: while nothing changed, the answer
+    # is an empty 304, and no template is drawn for it.
+    send("first", lookup_connections("message_tester", ["+15550100"]))
+    pages = ["/messagelog/", "/httptester/+15550100/"]
+    etags = {}
+    for url in pages:
+        first = staff.get(url, **LIVE)
+        assert first.status_code == 200 and first.templates, url
+        etags[url] = first["ETag"]
+        again = staff.get(url, HTTP_IF_NONE_MATCH=etags[url], **LIVE)
+        assert again.status_code == 304, url
+        assert again.content == b""
+        assert again.templates == [], f"{url} drew {again.templates} for nothing new"
+        assert again["ETag"] == etags[url]
+        assert again["Cache-Control"] == "no-store"
+        assert LIVE_HEADER in again["Vary"]
+        # A proxy or a compressing middleware may have weakened the tag.
+        weak = staff.get(url, HTTP_IF_NONE_MATCH=f"W/{etags[url]}", **LIVE)
+        assert weak.status_code == 304, url
+        # Asking again every second writes nothing: not even the session.
+        assert settings.SESSION_COOKIE_NAME not in again.cookies, url
+    # A message from elsewhere: both pages draw it, with a new version.
+    send("second", lookup_connections("message_tester", ["+15550100"]))
+    log = staff.get("/messagelog/", HTTP_IF_NONE_MATCH=etags["/messagelog/"], **LIVE)
+    assert "second" in live_regions(log)["log-live"]
+    tester = staff.get(pages[1], HTTP_IF_NONE_MATCH=etags[pages[1]], **LIVE)
+    assert "second" in live_regions(tester)["conversation"]
+    assert {log["ETag"], tester["ETag"]}.isdisjoint(etags.values())
+    # Clearing the conversation is news too, though no row is added.
+    tester_etag = tester["ETag"]
+    from rapidsms.contrib.httptester import storage
+
+    storage.clear_messages("+15550100")
+    cleared = staff.get(pages[1], HTTP_IF_NONE_MATCH=tester_etag, **LIVE)
+    assert "second" not in live_regions(cleared)["conversation"]
+    # The dashboard's figures come from plug-ins: it is drawn for every request.
+    dashboard = staff.get("/", HTTP_IF_NONE_MATCH=etags["/messagelog/"], **LIVE)
+    assert "dashboard-live" in live_regions(dashboard)
+    assert not dashboard.has_header("ETag")
+
+
+def test_the_logs_version_follows_statuses_names_filters_and_the_language(durable, staff):
+    send("hello", lookup_connections("mock", ["+15550001"]))
+    etag = staff.get("/messagelog/", **LIVE)["ETag"]
+    # A status that a gateway reports later changes no row count or id.
+    Message.objects.filter(direction="O").update(status="failed", error="unknown subscriber")
+    answer = staff.get("/messagelog/", HTTP_IF_NONE_MATCH=etag, **LIVE)
+    assert "unknown subscriber" in live_regions(answer)["log-live"]
+    etag = answer["ETag"]
+    assert staff.get("/messagelog/", HTTP_IF_NONE_MATCH=etag, **LIVE).status_code == 304
+    # Nor does a contact's new name.
+    from rapidsms.models import Contact
+
+    contact = Contact.objects.create(name="Amina")
+    Message.objects.update(contact=contact)
+    answer = staff.get("/messagelog/", HTTP_IF_NONE_MATCH=etag, **LIVE)
+    assert "Amina" in live_regions(answer)["log-live"]
+    etag = answer["ETag"]
+    Contact.objects.filter(pk=contact.pk).update(name="Amina Juma")
+    answer = staff.get("/messagelog/", HTTP_IF_NONE_MATCH=etag, **LIVE)
+    assert "Amina Juma" in live_regions(answer)["log-live"]
+    etag = answer["ETag"]
+    # The same rows under another filter, page size or language are drawn anew.
+    for other in ({"path": "/messagelog/?status=failed"}, {"path": "/messagelog/?per_page=10"},
+                  {"path": "/messagelog/", "HTTP_ACCEPT_LANGUAGE": "fr"}):
+        path = other.pop("path")
+        answer = staff.get(path, HTTP_IF_NONE_MATCH=etag, **other, **LIVE)
+        assert answer.status_code == 200, path
+
+
 def test_the_dashboard_sees_old_rows_that_arrive_after_it_counted(durable, staff):
     from datetime import timedelta
 

@@ -119,6 +119,18 @@ def store_and_queue(identity: str, text: str) -> IncomingMessage:
     return receive(text, connection, id_=message_id)
 
 
+def tester_state() -> tuple[int | None, int]:
+    """Return the newest row's id and the number of rows of the tester's table.
+
+    The rows are never edited, so this changes whenever a message is stored
+    or a conversation cleared: the page's script is told "nothing new"
+    while it stays the same. Two look-ups in the table's indexes.
+    """
+    rows = tester_messages()
+    newest = rows.order_by("-pk").values_list("pk", flat=True).first()
+    return newest, rows.count()
+
+
 def clear_messages(identity: str | None = None) -> int:
     """Delete the tester's messages with ``identity``, or all of them; return how many."""
     rows = tester_messages()

@@ -3,8 +3,8 @@
 Everything works without JavaScript (a POST, then a redirect back to the
 page). The page's script posts the send form with ``Accept:
 application/json`` instead and gets the new conversation as an HTML
-fragment, so only the conversation is redrawn; every two seconds it asks
-for the conversation again (``rapidsms/js/live.js``), so replies sent later
+fragment, so only the conversation is redrawn; every second it asks for
+the conversation again (``rapidsms/js/live.js``), so replies sent later
 and messages from elsewhere appear without a reload.
 """
 
@@ -32,7 +32,7 @@ from rapidsms.contrib.httptester.forms import (
     normalise_identity,
 )
 from rapidsms.errors import MessageSendingError, Unavailable
-from rapidsms.views import live_response, vary_on_live, wants_live_update
+from rapidsms.views import live_response, live_version, vary_on_live, wants_live_update
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,10 @@ def message_tester(request: HttpRequest, identity: str) -> HttpResponse:
         # inbound views and the health URL do.
         response["Retry-After"] = str(Unavailable.retry_after)
         return response
-    request.session[SESSION_KEY] = identity
+    if request.session.get(SESSION_KEY) != identity:
+        # Only when it changes: the page's script asks every second, and
+        # setting it would write the session each time.
+        request.session[SESSION_KEY] = identity
     message_form = MessageForm(initial={"identity": identity})
     bulk_form = BulkUploadForm(initial={"identity": identity})
     if request.method == "POST":
@@ -101,9 +104,12 @@ def message_tester(request: HttpRequest, identity: str) -> HttpResponse:
                 return JsonResponse(
                     {"ok": False, "errors": message_form.errors.get_json_data()}, status=400
                 )
-    context = page_context(request, identity)
     if request.method == "GET" and wants_live_update(request):
-        return vary_on_live(live_response(request, LIVE_REGIONS, context))
+        # Nothing is read or drawn but the table's state while no message came or went.
+        version = live_version(request, *storage.tester_state())
+        return vary_on_live(live_response(
+            request, LIVE_REGIONS, lambda: page_context(request, identity), version))
+    context = page_context(request, identity)
     context.update({"message_form": message_form, "bulk_form": bulk_form,
                     "configuration_warning": configuration_warning})
     return vary_on_live(render(request, "httptester/index.html", context))
