@@ -37,10 +37,13 @@ class ReplyBatch:
         if not items:
             return []
         rows, transmissions = store.save_outgoing_many(items, savepoint=False)
+        by_message: dict[int, list[Transmission]] = {}
+        for row in transmissions:
+            by_message.setdefault(row.message_id, []).append(row)
         for (msg, *_), dbm in zip(items, rows, strict=True):
             msg.id = dbm.pk
             msg.database_message = dbm
-            announce([row for row in transmissions if row.message_id == dbm.pk], msg, fresh=True)
+            announce(by_message.get(dbm.pk, []), msg, fresh=True)
         return transmissions
 
 

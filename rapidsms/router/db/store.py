@@ -203,12 +203,8 @@ def save_outgoing_many(
     ]
     try:
         with transaction.atomic(savepoint=savepoint):
-            if databases[Message.objects.db].features.can_return_rows_from_bulk_insert:
-                Message.objects.bulk_create(messages)
-            else:
-                for dbm in messages:
-                    dbm.save(force_insert=True)
-            transmissions = Transmission.objects.bulk_create(
+            insert_rows(messages)  # one INSERT each, or save() where it must be
+            transmissions = [
                 Transmission(
                     message=dbm,
                     connection_id=pk,
@@ -229,7 +225,8 @@ def save_outgoing_many(
                 )
                 for dbm, (_, rows, _, unknown) in zip(messages, items, strict=True)
                 for pk, backend, identity in rows
-            )
+            ]
+            insert_rows(transmissions)
     except TypeError as exc:
         raise ValueError(f"The message's fields cannot be stored as JSON: {exc}") from exc
     return messages, transmissions
