@@ -110,3 +110,23 @@ def test_an_incoming_message_is_stored_with_its_transmission_in_one_statement(
             transmission.status, transmission.direction) == (
         conn.pk, "mock", "+15550042", Status.RECEIVED, "I")
     assert transmission.date == stored.date == transmission.queued_at
+
+
+def test_a_working_batch_keeps_its_claim_from_a_thread_of_its_own(postgresql, store_router):
+    """However long one message takes, a live worker's claim does not run out."""
+    import time
+
+    from rapidsms.messages.incoming import IncomingMessage
+    from rapidsms.router.db import inbox
+    from rapidsms.router.db.store import save_incoming
+
+    (conn,) = lookup_connections("mock", ["+15550077"])
+    save_incoming(IncomingMessage(connections=[conn], text="slow"))
+    token, rows = inbox.claim(10, lease=0.6)
+    assert len(rows) == 1
+    with inbox.KeepClaimed(token, every=0.2):
+        time.sleep(1.2)  # one app busy for twice the lease, renewing nothing itself
+        assert inbox.claim(10, lease=0.6)[1] == []  # no other worker takes it over
+    time.sleep(0.8)
+    _, taken = inbox.claim(10, lease=0.6)  # once the worker is gone, another one does
+    assert [row.pk for row in taken] == [rows[0].pk]

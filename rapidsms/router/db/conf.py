@@ -17,8 +17,9 @@ DEFAULTS: dict[str, Any] = {
     # Largest number of incoming messages a worker claims and routes at once.
     "RAPIDSMS_INCOMING_BATCH_SIZE": 100,
     # A message claimed this long ago by a worker that has not finished it
-    # belonged to a worker that died; another worker takes it over.
-    "RAPIDSMS_PROCESSING_LEASE": 60.0,
+    # belonged to a worker that died; another worker takes it over. A live
+    # worker renews its claim every third of this, from a thread of its own.
+    "RAPIDSMS_PROCESSING_LEASE": 10.0,
     # Largest number of transmissions one send task handles (RapidSMS 2.x name).
     "DB_ROUTER_DEFAULT_BATCH_SIZE": 200,
     # Largest number of replies (to different messages) one send task handles.

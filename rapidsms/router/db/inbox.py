@@ -16,12 +16,15 @@ one to answer.
 
 from __future__ import annotations
 
+import logging
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db import connection as db_connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -30,6 +33,8 @@ from rapidsms.router.db.models import Transmission
 from rapidsms.router.db.status import Direction, Status
 
 ERROR_LENGTH = 2000
+
+logger = logging.getLogger("rapidsms.router.db")
 
 
 def claimable(lease: float) -> Q:
@@ -72,6 +77,43 @@ def renew(token: uuid.UUID) -> None:
     Transmission.objects.filter(claim_token=token, status=Status.PROCESSING).update(
         claimed_at=timezone.now()
     )
+
+
+class KeepClaimed:
+    """Renew a claim every ``every`` seconds from a thread of its own while the batch runs.
+
+    The lease (``RAPIDSMS_PROCESSING_LEASE``) can then be short, so that
+    the messages of a worker killed mid-batch are taken over within seconds,
+    however long one message takes in the apps: a live worker's claim never
+    runs out. Used as a context manager around the batch. A renewal that
+    fails (the database away for a moment) is logged and tried again at
+    the next beat.
+    """
+
+    def __init__(self, token: uuid.UUID, every: float) -> None:
+        self.token = token
+        self.every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="rapidsms-claim", daemon=True)
+
+    def __enter__(self) -> KeepClaimed:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(self.every):
+                try:
+                    renew(self.token)
+                except DatabaseError:
+                    logger.warning("Could not renew a claim on incoming messages; trying "
+                                   "again in %ss.", self.every, exc_info=True)
+        finally:
+            db_connection.close()  # this thread's own connection
 
 
 def finish(

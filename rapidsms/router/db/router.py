@@ -7,6 +7,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -258,19 +259,25 @@ class DatabaseRouter(CoalescingSends, BlockingRouter):
         for row in rows:
             stored.setdefault(row.message_id, []).append(row)
         batch = ReplyBatch(stored)
-        renew_at = time.monotonic() + lease / 3
         routed: list[IncomingMessage] = []
         self._local.batch = batch
+        # A worker keeps its claim alive for as long as it works, from a
+        # thread, so that the lease can be short (a dead worker's messages
+        # are taken over soon) whatever an app takes over one message.
+        # Eager mode (tests, the demo) has no worker to die.
+        keep = nullcontext() if celery_is_eager() else inbox.KeepClaimed(token, lease / 3)
+        renew_at = time.monotonic() + lease / 3
         try:
-            for message_id, transmissions in stored.items():
-                msg = (messages or {}).get(message_id) or store.rebuild_incoming(
-                    transmissions[0].message, transmissions
-                )
-                batch.outcomes[message_id] = self.route_stored(msg)
-                routed.append(msg)
-                if time.monotonic() > renew_at:  # a slow batch keeps its claim
-                    inbox.renew(token)
-                    renew_at = time.monotonic() + lease / 3
+            with keep:
+                for message_id, transmissions in stored.items():
+                    msg = (messages or {}).get(message_id) or store.rebuild_incoming(
+                        transmissions[0].message, transmissions
+                    )
+                    batch.outcomes[message_id] = self.route_stored(msg)
+                    routed.append(msg)
+                    if time.monotonic() > renew_at:  # and between messages, in this thread
+                        inbox.renew(token)
+                        renew_at = time.monotonic() + lease / 3
         finally:
             self._local.batch = None
         with atomic_then_dispatch():
