@@ -6,7 +6,7 @@ Fills a fresh database (a SQLite file by default, or ``--database-url``
 such as ``postgres://postgres@127.0.0.1:5432/bench_pages``) with N message
 log rows and N durable-router transmissions spread over 30 days, a few of
 them failed, then asks each page (and its live update, which the page's
-script asks for every two seconds) through Django's test client as a staff
+script asks for every second) through Django's test client as a staff
 user and prints the median and slowest of several requests. Not a test:
 the figures depend on the machine.
 """
