@@ -203,3 +203,13 @@ def test_the_rapidpro_poller_routes_through_the_same_intake_as_its_webhook(
     assert (first.routed, again.duplicates) == (1, 1)
     assert seen == [("tel:+250788123123", "polled")]
     assert [m.text for m in received] == ["polled"]
+
+
+def test_raw_data_never_keeps_our_token() -> None:
+    from django.http import QueryDict
+
+    from rapidsms.backends.inbound.views import raw_data
+
+    form = QueryDict("token=s3cret&status=1&to=a&to=b")
+    assert raw_data(form) == {"status": "1", "to": ["a", "b"]}
+    assert raw_data({"token": "s3cret", "id": "7"}) == {"id": "7"}

@@ -13,14 +13,13 @@ from django.http import HttpRequest, QueryDict
 
 from rapidsms.backends.africastalking.codes import REPORT_STATUSES
 from rapidsms.backends.inbound.models import DeliveryReport
-from rapidsms.backends.inbound.security import TOKEN_PARAM
 from rapidsms.backends.inbound.views import GatewayMessage, InboundView, StatusView, raw_data
 from rapidsms.errors import BadRequest
 
 
 def callback_fields(data: QueryDict) -> dict[str, Any]:
     """Return every field AT sent, as a plain dict, without our token."""
-    return {name: value for name, value in raw_data(data).items() if name != TOKEN_PARAM}
+    return raw_data(data)
 
 
 class AfricasTalkingInboundView(InboundView):

@@ -195,8 +195,7 @@ class GenericHttpStatusView(StatusView):
                 f"The field 'status' has an unknown status {raw_status[:40]!r}; map it with the "
                 "backend's status_map option.", field="status",
             )
-        raw = raw_data(data)
-        raw.pop("token", None)  # never keep the secret
+        raw = raw_data(data)  # without our token
         return DeliveryReport(
             status=status,
             raw_status=raw_status,

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, QueryDict
 
+from rapidsms.backends.inbound.security import TOKEN_PARAM
 from rapidsms.backends.phone_numbers import InvalidIdentity, normalize_identity
 from rapidsms.errors import BadRequest, PayloadTooLarge
 from rapidsms.middleware import unreadable_request
@@ -123,10 +124,18 @@ def clean_identity(value: Any, name: str, backend: Any = None) -> str:
 
 
 def raw_data(data: QueryDict | dict[str, Any]) -> dict[str, Any]:
-    """Return form data as a plain dict for ``DeliveryReport.raw`` (lists only when repeated)."""
+    """Return form data as a plain dict to keep (lists only when repeated), without our token.
+
+    For ``DeliveryReport.raw`` and a message's fields: the shared secret a
+    gateway sends in the query string (``token``) is never kept, so a
+    gateway need not remember to drop it.
+    """
     if isinstance(data, QueryDict):
-        return {key: values[0] if len(values) == 1 else values for key, values in data.lists()}
-    return dict(data)
+        raw = {key: values[0] if len(values) == 1 else values for key, values in data.lists()}
+    else:
+        raw = dict(data)
+    raw.pop(TOKEN_PARAM, None)
+    return raw
 
 
 def storable(value: Any) -> bool:

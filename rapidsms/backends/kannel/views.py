@@ -119,8 +119,7 @@ class KannelStatusView(StatusView):
                 "report code (1, 2, 4, 8 or 16).", field="status",
             )
         status_text = filled(data.get("status_text"))
-        raw = raw_data(data)
-        raw.pop(TOKEN_PARAM, None)  # never keep the secret
+        raw = raw_data(data)  # without our token
         return DeliveryReport(
             status=status,
             raw_status=raw_status,

@@ -23,7 +23,6 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, QueryDict
 
 from rapidsms.backends.inbound.models import DeliveryReport
-from rapidsms.backends.inbound.security import TOKEN_PARAM
 from rapidsms.backends.inbound.views import (
     BadRequest,
     GatewayMessage,
@@ -112,9 +111,7 @@ class TwilioWebhookMixin(GatewayView):
 
     def raw_fields(self, data: QueryDict) -> dict[str, Any]:
         """Return ``data`` as a plain dict to keep, without our token."""
-        raw = raw_data(data)
-        raw.pop(TOKEN_PARAM, None)
-        return json.loads(json.dumps(raw))
+        return json.loads(json.dumps(raw_data(data)))
 
 
 class TwilioInboundView(TwilioWebhookMixin, InboundView):
