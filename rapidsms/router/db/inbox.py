@@ -24,7 +24,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import DatabaseError, transaction
-from django.db import connection as db_connection
+from django.db import connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -113,7 +113,7 @@ class KeepClaimed:
                     logger.warning("Could not renew a claim on incoming messages; trying "
                                    "again in %ss.", self.every, exc_info=True)
         finally:
-            db_connection.close()  # this thread's own connection
+            connections.close_all()  # this thread's own connections
 
 
 def finish(
