@@ -7,10 +7,12 @@ import time, so ``override_settings`` in tests takes effect.
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings as django_settings
 from django.core.signals import setting_changed
+from django.utils import timezone
 
 DEFAULTS: dict[str, Any] = {
     "RAPIDSMS_ROUTER": "rapidsms.router.blocking.BlockingRouter",
@@ -50,9 +52,42 @@ def get_setting(name: str, default: Any = _UNSET) -> Any:
     return value
 
 
+#: Values of Django's settings read for every message (see :func:`hot_setting`).
+_hot: dict[str, Any] = {}
+
+
+def hot_setting(name: str) -> Any:
+    """Return Django's setting ``name``, remembered until a setting changes.
+
+    For the few settings read several times per message (``LANGUAGE_CODE``,
+    ``USE_TZ``): each read through Django's lazy settings object costs more
+    than a dictionary look-up. Forgotten on ``setting_changed``, which
+    ``override_settings`` and the test fixtures send.
+    """
+    try:
+        return _hot[name]
+    except KeyError:
+        value = _hot[name] = getattr(django_settings, name)
+        return value
+
+
+_django_now = timezone.now
+
+
+def now() -> datetime:
+    """Return what ``django.utils.timezone.now()`` returns, without reading ``USE_TZ`` each time.
+
+    A test that replaces ``timezone.now`` (to freeze the clock) is obeyed.
+    """
+    if timezone.now is not _django_now:
+        return timezone.now()
+    return datetime.now(UTC) if hot_setting("USE_TZ") else datetime.now()
+
+
 def forget_missing_settings(**kwargs: Any) -> None:
-    """Forget which settings were missing (connected to ``setting_changed``)."""
+    """Forget which settings were missing, and the settings remembered (``setting_changed``)."""
     _missing.clear()
+    _hot.clear()
 
 
 setting_changed.connect(forget_missing_settings, dispatch_uid="rapidsms.conf.forget_missing")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
-
+from rapidsms.conf import now
 from rapidsms.messages.base import MessageBase
 
 
@@ -16,7 +15,7 @@ class OutgoingMessage(MessageBase):
         sent_at = kwargs.pop("sent_at", None)
         super().__init__(*args, **kwargs)
         # RapidSMS 2.x stores the creation time under this odd name; kept as is.
-        self.received_at = sent_at or timezone.now()
+        self.received_at = sent_at or now()
 
     def extra_backend_context(self) -> dict[str, Any]:
         """Return the metadata passed to the backends with this message.

@@ -34,6 +34,8 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import trans_real
 
+from rapidsms.conf import hot_setting
+
 if TYPE_CHECKING:
     from rapidsms.messages.outgoing import OutgoingMessage
     from rapidsms.models import Connection
@@ -57,7 +59,7 @@ def supported_language(language: str | None) -> str:
             return translation.get_supported_language_variant(language)
         except LookupError:
             logger.debug("Language %r is not in settings.LANGUAGES; using LANGUAGE_CODE.", language)
-    return settings.LANGUAGE_CODE
+    return hot_setting("LANGUAGE_CODE")
 
 
 def connection_language(connection: Connection | None) -> str:
@@ -68,7 +70,7 @@ def connection_language(connection: Connection | None) -> str:
     """
     if connection is None or getattr(connection, "contact_id", 0) is None:
         # No contact: most messages. Skips the related-object look-up.
-        return settings.LANGUAGE_CODE
+        return hot_setting("LANGUAGE_CODE")
     contact = getattr(connection, "contact", None)
     return supported_language(getattr(contact, "language", "") if contact else "")
 
@@ -233,7 +235,7 @@ def active_language() -> str:
         return translation.get_language()
     storage = _language_storage()
     if storage is None:
-        return settings.LANGUAGE_CODE  # none activated: Django uses LANGUAGE_CODE
+        return hot_setting("LANGUAGE_CODE")  # none activated: Django uses LANGUAGE_CODE
     known = getattr(_remembered, "entry", None)
     if known is not None and known[0] is storage and known[2] == _generation:
         return known[1]

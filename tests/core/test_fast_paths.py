@@ -176,3 +176,30 @@ def test_new_connections_send_save_signals_when_someone_listens() -> None:
     assert [c.contact.name for c in conns] == ["+15550201", "+15550202"]
     assert [c.contact.name for c in again] == ["+15550201", "+15550203"]
     assert Connection.objects.filter(backend__name="signalled", contact=None).count() == 0
+
+
+def test_settings_read_per_message_follow_every_change() -> None:
+    from rapidsms.conf import now
+    from rapidsms.messages.outgoing import OutgoingMessage
+    from rapidsms.utils.translation import connection_language
+
+    default = connection_language(None)
+    with override_settings(LANGUAGE_CODE="fr"):
+        assert connection_language(None) == "fr"
+        with override_settings(USE_TZ=False):
+            assert now().tzinfo is None
+            assert OutgoingMessage(connections=[], text="x").received_at.tzinfo is None
+        assert now().tzinfo is not None
+    assert connection_language(None) == default
+
+
+def test_a_frozen_clock_is_obeyed(monkeypatch) -> None:
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    from rapidsms.messages.outgoing import OutgoingMessage
+
+    frozen = datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC)
+    monkeypatch.setattr(timezone, "now", lambda: frozen)
+    assert OutgoingMessage(connections=[], text="x").received_at == frozen

@@ -206,13 +206,14 @@ class BlockingRouter:
         if not isinstance(text, str):
             logger.warning("Refused an incoming message whose text is %s.", type(text).__name__)
             raise ValueError(f"receive() needs the text as str, not {type(text).__name__}.")
-        if connection is None or not hasattr(connection, "backend"):
+        backend = getattr(connection, "backend", None)  # None too for one without a backend
+        if backend is None:
             logger.warning("Refused incoming message %r: no connection.", text[:40])
             raise ValueError(
                 "receive() needs a Connection; find one with "
                 "rapidsms.router.lookup_connections(backend, [identity])."
             )
-        backend_name = connection.backend.name
+        backend_name = backend.name
         if backend_name not in self.backends:
             # RapidSMS 2.x routes such a message (its test harness creates
             # backends on the fly); only a reply to it fails, when it is sent.
