@@ -129,10 +129,10 @@ class MessageBase:
         #: set when an app handled the message; the ``default`` phase is then skipped
         self.handled: bool = False
 
-    @staticmethod
-    def generate_id() -> str:
-        """Return a random unique id for a message: a version 4 UUID in hex, as in 2.x."""
-        return _next_id()
+    #: Return a random unique id for a message: a version 4 UUID in hex, as in
+    #: 2.x (a subclass may override it). The function itself, not a wrapper:
+    #: it is called for every message.
+    generate_id = staticmethod(_next_id)
 
     @property
     def connection(self) -> Connection | None:

@@ -10,7 +10,7 @@ from django.utils.functional import Promise
 from rapidsms.apps.base import AppBase
 from rapidsms.contrib.handlers.utils import get_handlers
 from rapidsms.messages.incoming import IncomingMessage
-from rapidsms.utils.translation import connection_language, in_language
+from rapidsms.utils.translation import active_language, connection_language, in_language
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +43,20 @@ class App(AppBase):
             return None
         connection = msg.connections[0] if msg.connections else None
         queued = len(msg.responses)
-        with in_language(connection_language(connection)):
-            try:
-                for handler in self.handlers:
-                    if handler.dispatch(self.router, msg):
-                        logger.debug("Message %s was handled by %s.", msg.id, handler.__name__)
-                        return True
-                return None
-            finally:
-                for response in msg.responses[queued:]:
-                    if isinstance(response.get("text"), Promise):
-                        response["text"] = str(response["text"])
+        language = connection_language(connection)
+        if active_language() == language:  # most messages: nothing to switch
+            return self._dispatch(msg, queued)
+        with in_language(language):
+            return self._dispatch(msg, queued)
+
+    def _dispatch(self, msg: IncomingMessage, queued: int) -> bool | None:
+        try:
+            for handler in self.handlers:
+                if handler.dispatch(self.router, msg):
+                    logger.debug("Message %s was handled by %s.", msg.id, handler.__name__)
+                    return True
+            return None
+        finally:
+            for response in msg.responses[queued:]:
+                if isinstance(response.get("text"), Promise):
+                    response["text"] = str(response["text"])

@@ -42,6 +42,10 @@ def compile_keyword(keyword: str) -> re.Pattern[str]:
     )
 
 
+#: ``{handler class: (its keyword, the pattern compiled from it)}``, for dispatch().
+_patterns: dict[type, tuple[Any, re.Pattern[str]]] = {}
+
+
 class KeywordHandler(BaseHandler):
     """Handle messages that begin with ``keyword``, a regular expression.
 
@@ -78,7 +82,11 @@ class KeywordHandler(BaseHandler):
 
     @classmethod
     def dispatch(cls, router: Any, msg: IncomingMessage) -> bool:
-        match = cls._keyword().match(msg.text)
+        # The class's pattern, kept while its keyword stays the same object.
+        known = _patterns.get(cls)
+        if known is None or known[0] is not cls.keyword:
+            known = _patterns[cls] = (cls.keyword, cls._keyword())
+        match = known[1].match(msg.text)
         if match is None:
             return False
         handler = cls(router, msg)
