@@ -25,20 +25,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connections, router
-from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
-from rapidsms.utils.db_rows import instance_from_row
+from rapidsms.utils.db_rows import instance_from_row, saved_without_signals
 
 #: Statement texts by (database alias, whether the backend is given by id, count).
 _find_or_create_sql: dict[tuple[str, bool, int], str] = {}
-
-
-def creates_without_orm(alias: str) -> bool:
-    """Whether connections may be created here without ``save()`` (see the module's docstring)."""
-    from rapidsms.models import Connection
-
-    return not (pre_save.has_listeners(Connection) or post_save.has_listeners(Connection))
 
 
 def find_or_create(
@@ -54,7 +46,7 @@ def find_or_create(
 
     alias = router.db_for_write(Connection)
     connection = connections[alias]
-    if connection.vendor != "postgresql" or not creates_without_orm(alias):
+    if connection.vendor != "postgresql" or not saved_without_signals(Connection):
         return None
     by_id = backend_row is not None
     key = (alias, by_id, len(identities))
@@ -132,7 +124,7 @@ def insert_missing(
 
     alias = router.db_for_write(Connection)
     connection = connections[alias]
-    if connection.vendor not in ("postgresql", "sqlite") or not creates_without_orm(alias):
+    if connection.vendor not in ("postgresql", "sqlite") or not saved_without_signals(Connection):
         return {}, backend_row
     quote = connection.ops.quote_name
     now = connection.ops.adapt_datetimefield_value(timezone.now())

@@ -12,6 +12,18 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connections
+from django.db.models.signals import post_save, pre_save
+
+
+def saved_without_signals(model: type) -> bool:
+    """Whether ``model``'s rows may be written by hand: nobody listens to its ``save()`` signals.
+
+    Where a ``pre_save`` or ``post_save`` receiver listens (a project that
+    makes a contact for each new number, say), rows must go through
+    ``save()`` so that it hears of them, as in RapidSMS 2.x.
+    """
+    return not (pre_save.has_listeners(model) or post_save.has_listeners(model))
+
 
 #: Per model and database: the field names and each field's converters.
 _layouts: dict[tuple[type, str], tuple[list[str], list[list[Callable[..., Any]]]]] = {}

@@ -16,7 +16,8 @@ from typing import Any
 from django.db import connections as databases
 from django.db import models
 from django.db import router as database_routers
-from django.db.models.signals import post_save, pre_save
+
+from rapidsms.utils.db_rows import saved_without_signals
 
 #: The INSERT of each model and number of rows, by database (see insert_rows).
 _insert_sql: dict[tuple[type, str, int], str] = {}
@@ -26,8 +27,7 @@ _insert_with_child_sql: dict[tuple[type, type, str, str], str] = {}
 
 def _hand_written(model: type, connection: Any, vendors: tuple[str, ...]) -> bool:
     """Whether ``model``'s rows may be inserted here rather than by ``save()``."""
-    return connection.vendor in vendors and not (
-        pre_save.has_listeners(model) or post_save.has_listeners(model))
+    return connection.vendor in vendors and saved_without_signals(model)
 
 
 def _columns(model: type) -> list[Any]:
